@@ -1,0 +1,77 @@
+// Chunk codecs, chosen by name. A chunk is encoded exactly as zarr v2 /
+// numcodecs would store it (so python zarr reads directory stores without
+// fitstore); the HDF5 layout re-frames where HDF5's filter differs (lz4).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fitstore {
+
+enum class codec_id : std::uint8_t { none, zlib, zstd, lz4, blosc_lz4, blosc_zstd };
+
+/// A codec and its settings. level 0 means the codec's default
+/// (zlib 6, zstd 3, lz4 acceleration 1, blosc 5).
+struct codec_spec {
+    codec_id id = codec_id::none;
+    int level = 0;
+    /// Byte shuffle before compression. For zlib/zstd/lz4 it is a separate
+    /// filter (numcodecs "shuffle", HDF5 filter 2); for blosc it is blosc's own.
+    bool shuffle = false;
+
+    bool operator==(const codec_spec& o) const { return id == o.id && level == o.level && shuffle == o.shuffle; }
+    bool operator!=(const codec_spec& o) const { return !(*this == o); }
+};
+
+/// "none", "zlib", "zstd", "lz4", "blosc-lz4", "blosc-zstd".
+std::string_view codec_name(codec_id id) noexcept;
+/// The level actually used: `spec.level`, or the codec's default when 0.
+int effective_level(const codec_spec& spec) noexcept;
+/// Parses "zstd", "zstd:3", "blosc-lz4:5", "zlib:9"...; throws usage_error naming the accepted forms.
+codec_spec parse_codec(std::string_view text, bool shuffle = false);
+/// "zstd:3" / "blosc-lz4:5+shuffle" for tables and messages.
+std::string codec_to_string(const codec_spec& spec);
+/// Throws usage_error if the level is outside the codec's range (zlib 1-9, zstd 1-19...).
+void validate_codec(const codec_spec& spec);
+
+/// Upper bound of the encoded size of `raw_bytes` bytes.
+std::size_t encode_bound(const codec_spec& spec, std::size_t raw_bytes);
+
+/// Encodes `raw_bytes` bytes of elements of `item_size` bytes into `out`
+/// (resized to the encoded length). Safe to call from many threads at once.
+void encode_chunk(const codec_spec& spec, std::size_t item_size, const void* raw, std::size_t raw_bytes,
+                  std::vector<std::uint8_t>& out);
+
+/// Decodes `stored_bytes` bytes into exactly `expected_raw_bytes` bytes at `raw`.
+/// Never writes past `expected_raw_bytes`; throws format_error (naming `path`
+/// and `field`) if the stream is damaged or decodes to any other size.
+/// Safe to call from many threads at once.
+void decode_chunk(const codec_spec& spec, std::size_t item_size, const void* stored, std::size_t stored_bytes,
+                  void* raw, std::size_t expected_raw_bytes, const std::string& path, const std::string& field);
+
+/// The largest raw/stored ratio the codec can produce; a manifest claiming more
+/// is refused before anything is allocated (zip-bomb guard).
+std::uint64_t max_expansion_ratio(codec_id id) noexcept;
+
+/// Byte shuffle as numcodecs' Shuffle and HDF5's H5Z_FILTER_SHUFFLE do it:
+/// byte k of element i goes to position k * count + i; trailing bytes copied.
+void byte_shuffle(const std::uint8_t* src, std::uint8_t* dst, std::size_t bytes, std::size_t item_size) noexcept;
+void byte_unshuffle(const std::uint8_t* src, std::uint8_t* dst, std::size_t bytes, std::size_t item_size) noexcept;
+
+/// zarr v2 ".zarray" fields for `spec`: "compressor" (object or null) and "filters" (array or null).
+nlohmann::json zarr_compressor(const codec_spec& spec, std::size_t item_size);
+nlohmann::json zarr_filters(const codec_spec& spec, std::size_t item_size);
+/// Reads a .zarray "compressor" + "filters" pair written by fitstore or zarr-python;
+/// throws format_error naming `path` for codecs fitstore cannot decode.
+codec_spec codec_from_zarr(const nlohmann::json& compressor, const nlohmann::json& filters, std::size_t item_size,
+                           const std::string& path);
+
+/// XXH3-64 of `bytes` bytes, as the manifest's per-chunk checksum.
+std::uint64_t xxh3_64(const void* data, std::size_t bytes) noexcept;
+
+}  // namespace fitstore

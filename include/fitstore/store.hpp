@@ -1,0 +1,138 @@
+// dump / load / dumps / loads: persisting objects in one of three layouts.
+//
+//   fitstore::dump(model, "model");                              // directory (zarr v2 group)
+//   fitstore::dump(model, "model.h5", {fitstore::layout::hdf5});
+//   auto m = fitstore::load<svc>("model", {fitstore::mmap_mode::r});
+//   std::vector<std::uint8_t> bytes = fitstore::dumps(model);    // single blob in memory
+//   auto m2 = fitstore::loads<svc>(bytes);
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "fitstore/archive.hpp"
+#include "fitstore/codec.hpp"
+#include "fitstore/stored_object.hpp"
+
+namespace fitstore {
+
+enum class layout : std::uint8_t { directory, hdf5, blob };
+/// numpy/joblib semantics: r read-only, c copy-on-write (file unchanged), r_plus writes reach the file.
+enum class mmap_mode : std::uint8_t { none, r, c, r_plus };
+
+std::string_view layout_name(layout l) noexcept;
+/// "directory" | "hdf5" | "blob"; throws usage_error.
+layout parse_layout(std::string_view text);
+std::string_view mmap_mode_name(mmap_mode m) noexcept;
+/// "none" | "r" | "c" | "r+"; throws usage_error.
+mmap_mode parse_mmap_mode(std::string_view text);
+
+struct dump_options {
+    fitstore::layout layout = layout::directory;
+    codec_spec codec{};
+    /// Target bytes per chunk along axis 0 (an uncompressed array is always one chunk).
+    std::size_t chunk_bytes = std::size_t(4) << 20;
+    /// Worker threads for compression; 0 = all cores.
+    unsigned threads = 0;
+    /// fsync files and folders before the rename that publishes the store.
+    bool durable = true;
+    /// Stored verbatim as the manifest's "provenance" object (see provenance.hpp).
+    nlohmann::json provenance = nlohmann::json::object();
+    /// Extra top-level manifest keys to carry (convert keeps unknown keys this way).
+    nlohmann::json extra = nlohmann::json::object();
+};
+
+struct load_options {
+    mmap_mode mmap = mmap_mode::none;
+    /// Verify checksums of mapped arrays too (hashing touches every page).
+    /// Copying loads always verify.
+    bool verify = false;
+    /// Worker threads for decompression; 0 = all cores.
+    unsigned threads = 0;
+};
+
+/// What happened to one array during a load.
+struct array_report {
+    std::string key;           ///< path of the array in the store, e.g. "scaler/mean"
+    bool mapped = false;       ///< true when the data lives in a file mapping
+    std::string reason;        ///< why it was not mapped, when a mapping was asked for
+    std::uint64_t raw_bytes = 0;
+    std::uint64_t stored_bytes = 0;
+    bool verified = false;     ///< checksums were checked
+};
+
+struct load_report {
+    fitstore::layout layout = layout::directory;
+    std::string format_version;
+    std::vector<array_report> arrays;
+};
+
+/// Everything a store holds, without knowing its C++ type.
+struct store_contents {
+    stored_object root;
+    nlohmann::json manifest;  ///< the manifest as stored (after validation)
+    load_report report;
+};
+
+/// Which layout the store at `path` has, judged from its content (not its name).
+/// Throws format_error if it is none of them, io_error if it cannot be read.
+layout detect_layout(const std::string& path);
+
+/// Writes `root` to `path` atomically: the old store at `path`, if any, is
+/// replaced only once the new one is complete. Throws error; on failure the old
+/// store is untouched and no temporary files remain.
+void write_store(const stored_object& root, const std::string& path, const dump_options& options = {});
+/// Reads any store (layout detected). Throws error for anything invalid.
+store_contents read_store(const std::string& path, const load_options& options = {});
+/// The blob layout in memory.
+std::vector<std::uint8_t> write_blob_bytes(const stored_object& root, const dump_options& options = {});
+store_contents read_blob_bytes(const void* data, std::size_t size, const load_options& options = {},
+                               const std::string& name = "<memory>");
+
+/// Persists `value` (a registered type with persist()) to `path`.
+template <class T>
+void dump(const T& value, const std::string& path, const dump_options& options = {}) {
+    stored_object root;
+    save_object(value, root);
+    write_store(root, path, options);
+}
+
+/// Loads a `T` from `path`; throws type_error if the store holds another type.
+template <class T>
+T load(const std::string& path, const load_options& options = {}, load_report* report = nullptr) {
+    store_contents contents = read_store(path, options);
+    T value{};
+    load_object(contents.root, value, "", path);
+    if (report) *report = std::move(contents.report);
+    return value;
+}
+
+/// Serializes `value` to one in-memory blob (the pickle role).
+template <class T>
+std::vector<std::uint8_t> dumps(const T& value, const dump_options& options = {}) {
+    stored_object root;
+    save_object(value, root);
+    dump_options blob = options;
+    blob.layout = layout::blob;
+    return write_blob_bytes(root, blob);
+}
+
+/// Deserializes a blob made by dumps(); arrays are copied out of `bytes`.
+template <class T>
+T loads(const void* data, std::size_t size, const load_options& options = {}) {
+    store_contents contents = read_blob_bytes(data, size, options);
+    T value{};
+    load_object(contents.root, value, "", "<memory>");
+    return value;
+}
+template <class T>
+T loads(const std::vector<std::uint8_t>& bytes, const load_options& options = {}) {
+    return loads<T>(bytes.data(), bytes.size(), options);
+}
+
+}  // namespace fitstore
