@@ -3,12 +3,12 @@
 
 #include "commands.hpp"
 
-namespace convertstore::cli {
+namespace fitstore::cli {
 void add_convert_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("convert", "(not built yet)");
     cmd->callback([] {
-        std::cerr << "convertstore convert: not built yet\n";
+        std::cerr << "fitstore convert: not built yet\n";
         command_result() = exit_bad_input;
     });
 }
-}  // namespace convertstore::cli
+}  // namespace fitstore::cli

@@ -3,12 +3,12 @@
 
 #include "commands.hpp"
 
-namespace inspectstore::cli {
+namespace fitstore::cli {
 void add_inspect_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("inspect", "(not built yet)");
     cmd->callback([] {
-        std::cerr << "inspectstore inspect: not built yet\n";
+        std::cerr << "fitstore inspect: not built yet\n";
         command_result() = exit_bad_input;
     });
 }
-}  // namespace inspectstore::cli
+}  // namespace fitstore::cli

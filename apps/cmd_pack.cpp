@@ -3,12 +3,12 @@
 
 #include "commands.hpp"
 
-namespace packstore::cli {
+namespace fitstore::cli {
 void add_pack_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("pack", "(not built yet)");
     cmd->callback([] {
-        std::cerr << "packstore pack: not built yet\n";
+        std::cerr << "fitstore pack: not built yet\n";
         command_result() = exit_bad_input;
     });
 }
-}  // namespace packstore::cli
+}  // namespace fitstore::cli

@@ -3,12 +3,12 @@
 
 #include "commands.hpp"
 
-namespace unpackstore::cli {
+namespace fitstore::cli {
 void add_unpack_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("unpack", "(not built yet)");
     cmd->callback([] {
-        std::cerr << "unpackstore unpack: not built yet\n";
+        std::cerr << "fitstore unpack: not built yet\n";
         command_result() = exit_bad_input;
     });
 }
-}  // namespace unpackstore::cli
+}  // namespace fitstore::cli
