@@ -1,0 +1,73 @@
+// The seam between the storage engine (lib/store.cpp: chunking, codecs,
+// checksums, worker pool, mmap decisions) and the three back ends
+// (directory.cpp, blob.cpp, hdf5.cpp). A back end only moves encoded chunk
+// bytes and the manifest; it never compresses or checks checksums itself.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fitstore/manifest.hpp"
+#include "fitstore/store.hpp"
+
+namespace fitstore::detail {
+
+/// A mapped array: pointer plus the owner that unmaps it.
+struct mapped_array {
+    std::shared_ptr<void> owner;
+    void* data = nullptr;
+};
+
+class layout_writer {
+public:
+    virtual ~layout_writer() = default;
+    /// Prepares storage for `rec` (key, dtype, shape, chunk_shape, codec filled in).
+    virtual void begin_array(const array_record& rec) = 0;
+    /// Stores chunk `index` given in canonical (zarr/numcodecs) encoding; returns
+    /// the bytes it occupies in this layout (the manifest's stored_bytes) and may
+    /// record its location (blob: offset) in rec.chunks[index]. Called in order,
+    /// from one thread.
+    virtual std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) = 0;
+    virtual void end_array(array_record& rec) { (void)rec; }
+    /// Writes the manifest and publishes the store atomically (temp + fsync + rename).
+    virtual void commit(const manifest& m) = 0;
+};
+
+class layout_reader {
+public:
+    virtual ~layout_reader() = default;
+    /// The validated manifest.
+    virtual const manifest& get_manifest() const = 0;
+    /// The manifest exactly as stored (JSON), for inspect/convert.
+    virtual const nlohmann::json& manifest_json() const = 0;
+    /// Reads chunk `index` in canonical (zarr/numcodecs) encoding into `out`.
+    /// Throws format_error if the stored size differs from the manifest.
+    virtual void read_chunk(const array_record& rec, std::size_t index, std::vector<std::uint8_t>& out) = 0;
+    /// Reads an uncompressed chunk's stored bytes straight into `dst` (exactly `bytes`).
+    virtual void read_chunk_into(const array_record& rec, std::size_t index, void* dst, std::size_t bytes) = 0;
+    /// True if read_chunk/read_chunk_into may run on several threads at once.
+    virtual bool concurrent_reads() const = 0;
+    /// Maps a mappable array (rec.mappable()); on failure returns {} and sets `reason`.
+    virtual mapped_array map_array(const array_record& rec, mmap_mode mode, std::string& reason) = 0;
+    /// The store's path, for messages.
+    virtual const std::string& path() const = 0;
+};
+
+// Factories, one per back end.
+std::unique_ptr<layout_writer> make_directory_writer(const std::string& path, const dump_options& options);
+std::unique_ptr<layout_reader> open_directory_reader(const std::string& path);
+std::unique_ptr<layout_writer> make_blob_file_writer(const std::string& path, const dump_options& options);
+/// Writes into `out` (the in-memory blob of dumps()).
+std::unique_ptr<layout_writer> make_blob_memory_writer(std::vector<std::uint8_t>& out, const dump_options& options);
+std::unique_ptr<layout_reader> open_blob_file_reader(const std::string& path);
+/// Reads a blob in memory; `data` must outlive the reader.
+std::unique_ptr<layout_reader> open_blob_memory_reader(const void* data, std::size_t size, const std::string& name);
+std::unique_ptr<layout_writer> make_hdf5_writer(const std::string& path, const dump_options& options);
+std::unique_ptr<layout_reader> open_hdf5_reader(const std::string& path);
+/// True if the file at `path` starts with the HDF5 signature.
+bool looks_like_hdf5(const std::string& path);
+
+}  // namespace fitstore::detail
