@@ -1,0 +1,69 @@
+// numcodecs LZ4 framing: a 4-byte little-endian uncompressed size, then one
+// raw LZ4 block (LZ4_compress_fast with the acceleration as "level").
+#include <lz4.h>
+
+#include <cstring>
+
+#include "codecs/codec_families.hpp"
+#include "fitstore/errors.hpp"
+
+namespace fitstore::codecs {
+namespace {
+
+constexpr std::size_t k_prefix = 4;
+
+}  // namespace
+
+std::size_t lz4_bound(std::size_t raw_bytes) {
+    if (raw_bytes > LZ4_MAX_INPUT_SIZE) return raw_bytes + raw_bytes / 255 + 16 + k_prefix;
+    return static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(raw_bytes))) + k_prefix;
+}
+
+void lz4_encode(int acceleration, const std::uint8_t* raw, std::size_t raw_bytes, std::vector<std::uint8_t>& out) {
+    if (raw_bytes > LZ4_MAX_INPUT_SIZE) too_large("lz4", raw_bytes, LZ4_MAX_INPUT_SIZE);
+    out.resize(lz4_bound(raw_bytes));
+    const auto n = static_cast<std::uint32_t>(raw_bytes);
+    const std::uint8_t prefix[k_prefix] = {static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8),
+                                           static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 24)};
+    std::memcpy(out.data(), prefix, k_prefix);
+    const int written =
+        LZ4_compress_fast(reinterpret_cast<const char*>(raw), reinterpret_cast<char*>(out.data() + k_prefix),
+                          static_cast<int>(raw_bytes), static_cast<int>(out.size() - k_prefix), acceleration);
+    if (written <= 0) throw error("", "codec", "lz4: compression failed");
+    out.resize(k_prefix + static_cast<std::size_t>(written));
+}
+
+void lz4_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw, std::size_t raw_bytes,
+                const error_site& site) {
+    if (stored_bytes < k_prefix + 1) {
+        fail(site, "lz4",
+             "expected a 4-byte size prefix and an LZ4 block, found only " + std::to_string(stored_bytes) +
+                 " bytes");
+    }
+    const std::uint64_t declared = std::uint64_t{stored[0]} | std::uint64_t{stored[1]} << 8 |
+                                   std::uint64_t{stored[2]} << 16 | std::uint64_t{stored[3]} << 24;
+    if (declared != raw_bytes) {
+        fail(site, "lz4",
+             "expected " + std::to_string(raw_bytes) + " bytes, found a size prefix declaring " +
+                 std::to_string(declared));
+    }
+    const std::size_t block = stored_bytes - k_prefix;
+    if (raw_bytes > LZ4_MAX_INPUT_SIZE || block > static_cast<std::size_t>(INT32_MAX)) {
+        fail(site, "lz4", "chunk of " + std::to_string(raw_bytes) + " bytes exceeds the LZ4 block limit");
+    }
+    char sink = 0;  // LZ4 wants a valid pointer even for 0 bytes
+    // LZ4_decompress_safe never writes past the capacity and never reads past the block.
+    const int got = LZ4_decompress_safe(reinterpret_cast<const char*>(stored + k_prefix),
+                                        raw_bytes ? reinterpret_cast<char*>(raw) : &sink, static_cast<int>(block),
+                                        static_cast<int>(raw_bytes));
+    if (got < 0) {
+        fail(site, "lz4",
+             "damaged, truncated or oversized block: it does not decode to exactly the expected " +
+                 std::to_string(raw_bytes) + " bytes");
+    }
+    if (static_cast<std::size_t>(got) != raw_bytes) {
+        fail(site, "lz4", "expected " + std::to_string(raw_bytes) + " bytes, found " + std::to_string(got));
+    }
+}
+
+}  // namespace fitstore::codecs
