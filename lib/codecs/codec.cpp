@@ -4,6 +4,7 @@
 
 #include <zstd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <limits>
@@ -42,8 +43,6 @@ constexpr std::array<codec_row, 6> k_codecs{{
     {codec_id::blosc_lz4, "blosc-lz4", 5, 1, 9, 300},
     {codec_id::blosc_zstd, "blosc-zstd", 5, 1, 9, 40000},
 }};
-
-const codec_row& row(codec_id id) noexcept { return k_codecs[static_cast<std::size_t>(id)]; }
 
 constexpr const char* k_accepted_forms =
     "none, zlib[:1-9], zstd[:1-19], lz4[:ACCELERATION>=1], blosc-lz4[:1-9] or blosc-zstd[:1-9], "
