@@ -4,13 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string_view>
 
 #include "fitstore/errors.hpp"
+#include "io/atomic_target.hpp"
+#include "io/posix_file.hpp"
 
 namespace fitstore {
 namespace {
@@ -381,76 +382,23 @@ std::string make_preamble(const any_array& array) {
     return out;
 }
 
-std::string errno_text(int err) { return std::strerror(err); }
-
-// Owns a file descriptor; closing in the destructor never throws.
-class file_descriptor {
-public:
-    explicit file_descriptor(int fd) : m_fd(fd) {}
-    file_descriptor(const file_descriptor&) = delete;
-    file_descriptor& operator=(const file_descriptor&) = delete;
-    ~file_descriptor() {
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    int get() const noexcept { return m_fd; }
-    // Closes now and reports the error close may carry (deferred write failures on some file systems).
-    int close() {
-        const int rc = ::close(m_fd);
-        m_fd = -1;
-        return rc;
-    }
-
-private:
-    int m_fd;
-};
-
-// Reads exactly `size` bytes at `offset`; false with errno set on failure, EIO on early EOF.
-bool pread_all(int fd, void* data, std::size_t size, std::size_t offset) {
-    auto* p = static_cast<unsigned char*>(data);
-    while (size > 0) {
-        const ssize_t n = ::pread(fd, p, size, static_cast<off_t>(offset));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            if (n == 0) errno = EIO;
-            return false;
-        }
-        p += n;
-        size -= static_cast<std::size_t>(n);
-        offset += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-bool write_all(int fd, const void* data, std::size_t size) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    while (size > 0) {
-        const ssize_t n = ::write(fd, p, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return false;
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 }  // namespace
 
 any_array read_npy(const std::string& path) {
-    file_descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (fd.get() < 0) throw io_error(path, "", "cannot open for reading: " + errno_text(errno));
+    // A path the user names may be a symlink (unlike files inside a store), so plain open().
+    detail::unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd) detail::throw_errno(path, "cannot open for reading");
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw io_error(path, "", "cannot stat: " + errno_text(errno));
+    if (::fstat(fd.get(), &st) != 0) detail::throw_errno(path, "cannot stat");
     if (!S_ISREG(st.st_mode)) throw io_error(path, "", "expected a regular file");
     const auto total = static_cast<std::size_t>(st.st_size);
 
     std::vector<unsigned char> prefix(std::min<std::size_t>(total, k_magic_size + 2 + 4 + k_npy_max_header_bytes));
-    if (!pread_all(fd.get(), prefix.data(), prefix.size(), 0))
-        throw io_error(path, "", "cannot read: " + errno_text(errno));
+    detail::pread_exact(fd.get(), prefix.data(), prefix.size(), 0, path);
     const npy_header header = parse_npy_header(prefix.data(), prefix.size(), total, path);
 
     auto buffer = allocate_buffer(header.data_bytes, false);
-    if (!pread_all(fd.get(), buffer.get(), header.data_bytes, header.data_offset))
-        throw io_error(path, "data", "cannot read: " + errno_text(errno));
+    detail::pread_exact(fd.get(), buffer.get(), header.data_bytes, header.data_offset, path);
     return finish_array(header, std::move(buffer), path);
 }
 
@@ -472,23 +420,21 @@ std::vector<std::uint8_t> write_npy_bytes(const any_array& array) {
 }
 
 void write_npy(const std::string& path, const any_array& array) {
-    // The counter keeps concurrent writers of one path in this process apart.
-    static std::atomic<unsigned> counter{0};
-    const std::string temp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+    // atomic_target would swap a folder out of the way and delete it: never do that for one .npy.
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        throw io_error(path, "", "expected a file path, found a folder (refusing to replace it)");
     const std::string preamble = make_preamble(array);
-
-    auto fail = [&](const std::string& what, int err) {
-        ::unlink(temp.c_str());
-        throw io_error(path, "", what + " " + temp + ": " + errno_text(err));
-    };
-    file_descriptor fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-    if (fd.get() < 0) throw io_error(path, "", "cannot create " + temp + ": " + errno_text(errno));
-    if (!write_all(fd.get(), preamble.data(), preamble.size()) ||
-        !write_all(fd.get(), array.data(), array.nbytes()))
-        fail("cannot write", errno);
-    if (::fsync(fd.get()) != 0) fail("cannot fsync", errno);
-    if (fd.close() != 0) fail("cannot close", errno);
-    if (::rename(temp.c_str(), path.c_str()) != 0) fail("cannot rename into place", errno);
+    detail::atomic_target target(path, detail::atomic_target::kind::file, true);
+    {
+        std::uint64_t size = 0;
+        detail::unique_fd fd = detail::open_regular_readonly(target.temp_path(), size, true);
+        detail::write_all(fd.get(), preamble.data(), preamble.size(), target.temp_path());
+        detail::write_all(fd.get(), array.data(), array.nbytes(), target.temp_path());
+        // close() can report a deferred write error (NFS); commit() fsyncs before the rename.
+        if (::close(fd.release()) != 0) detail::throw_errno(target.temp_path(), "close failed");
+    }
+    target.commit();
 }
 
 }  // namespace fitstore

@@ -2,10 +2,12 @@
 // (tests/data/npy, made by tests/data/make_npy_golden.py), numpy reading what
 // fitstore writes, and hostile input.
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -361,11 +363,33 @@ TEST_CASE("write_npy replaces atomically and leaves no temporary file on failure
     write_npy(path, expected_array(dtype::float64, {2, 2}));
     require_same(read_npy(path), expected_array(dtype::float64, {2, 2}));
 
-    fs::create_directory(dir.path / "taken");  // rename of a file over a directory fails
+    fs::create_directory(dir.path / "taken");
     REQUIRE_THROWS_AS(write_npy((dir.path / "taken").string(), expected_array(dtype::int8, {3})), io_error);
     REQUIRE_THROWS_WITH(write_npy((dir.path / "taken").string(), expected_array(dtype::int8, {3})),
-                        Contains("cannot rename into place"));
+                        Contains("found a folder"));
+    REQUIRE(fs::is_directory(dir.path / "taken"));
     REQUIRE_THROWS_WITH(write_npy((dir.path / "missing" / "b.npy").string(), expected_array(dtype::int8, {3})),
-                        Contains("cannot create"));
+                        Contains("cannot create temporary"));
+
+    // A write failing half way (file size limit: EFBIG instead of SIGXFSZ) keeps the old file and no temporary.
+    rlimit old_limit{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &old_limit) == 0);
+    const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old_limit;
+    small.rlim_cur = 4096;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    bool threw = false;
+    std::string message;
+    try {
+        write_npy(path, expected_array(dtype::float64, {1000}));
+    } catch (const io_error& e) {
+        threw = true;
+        message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &old_limit);
+    std::signal(SIGXFSZ, old_handler);
+    REQUIRE(threw);
+    REQUIRE_THAT(message, Contains("write failed") && Contains("File too large"));
+    require_same(read_npy(path), expected_array(dtype::float64, {2, 2}));
     REQUIRE(dir.entries() == std::vector<std::string>{"a.npy", "taken"});
 }
