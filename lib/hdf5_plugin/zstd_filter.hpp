@@ -1,0 +1,105 @@
+// The HDF5 zstd filter (registered id 32015), shared by the library (which
+// registers it in-process with H5Zregister) and by the plugin module
+// fitstore_h5z_zstd that h5py and other HDF5 readers load through
+// HDF5_PLUGIN_PATH. Stored bytes are one plain zstd frame of the chunk, the
+// same as numcodecs' Zstd and the community 32015 plugin; cd_values[0] is the
+// compression level.
+#pragma once
+
+#include <hdf5.h>
+#include <zstd.h>
+
+#include <cstddef>
+
+namespace fitstore::detail::h5z {
+
+
+// The HDF5 filter callback. Returns the new data size, or 0 on failure (HDF5's
+// convention); the buffer is swapped only on success.
+inline std::size_t zstd_filter(unsigned int flags, std::size_t cd_nelmts, const unsigned int cd_values[],
+                               std::size_t nbytes, std::size_t* buf_size, void** buf) {
+    if (flags & H5Z_FLAG_REVERSE) {
+        const unsigned long long content = ZSTD_getFrameContentSize(*buf, nbytes);
+        if (content == ZSTD_CONTENTSIZE_ERROR) return 0;
+        if (content == ZSTD_CONTENTSIZE_UNKNOWN) {
+            // A frame written without its size (streaming writers): decode with
+            // a growing buffer.
+            std::size_t capacity = nbytes * 4 + 4096;
+            void* out = H5allocate_memory(capacity, false);
+            if (!out) return 0;
+            ZSTD_DCtx* dctx = ZSTD_createDCtx();
+            ZSTD_inBuffer in{*buf, nbytes, 0};
+            ZSTD_outBuffer ob{out, capacity, 0};
+            std::size_t ret = 1;
+            while (ret != 0) {
+                ret = ZSTD_decompressStream(dctx, &ob, &in);
+                if (ZSTD_isError(ret)) break;
+                if (ret != 0 && ob.pos == ob.size) {
+                    void* bigger = H5resize_memory(out, capacity * 2);
+                    if (!bigger) break;
+                    out = bigger;
+                    capacity *= 2;
+                    ob.dst = out;
+                    ob.size = capacity;
+                } else if (ret != 0 && in.pos == in.size) {
+                    ret = static_cast<std::size_t>(-1);  // truncated frame
+                    break;
+                }
+            }
+            ZSTD_freeDCtx(dctx);
+            if (ret != 0) {
+                H5free_memory(out);
+                return 0;
+            }
+            H5free_memory(*buf);
+            *buf = out;
+            *buf_size = capacity;
+            return ob.pos;
+        }
+        // HDF5 chunks are never empty, and 0 is HDF5's failure value anyway.
+        if (content == 0) return 0;
+        void* out = H5allocate_memory(static_cast<std::size_t>(content), false);
+        if (!out) return 0;
+        const std::size_t got = ZSTD_decompress(out, static_cast<std::size_t>(content), *buf, nbytes);
+        if (ZSTD_isError(got) || got != content) {
+            H5free_memory(out);
+            return 0;
+        }
+        H5free_memory(*buf);
+        *buf = out;
+        *buf_size = static_cast<std::size_t>(content);
+        return got;
+    }
+    int level = ZSTD_CLEVEL_DEFAULT;
+    if (cd_nelmts > 0) level = static_cast<int>(cd_values[0]);
+    if (level <= 0 || level > ZSTD_maxCLevel()) level = ZSTD_CLEVEL_DEFAULT;
+    const std::size_t bound = ZSTD_compressBound(nbytes);
+    void* out = H5allocate_memory(bound, false);
+    if (!out) return 0;
+    const std::size_t written = ZSTD_compress(out, bound, *buf, nbytes, level);
+    if (ZSTD_isError(written)) {
+        H5free_memory(out);
+        return 0;
+    }
+    H5free_memory(*buf);
+    *buf = out;
+    *buf_size = bound;
+    return written;
+}
+
+/// The filter class handed to H5Zregister (in-process) and to HDF5's plugin loader.
+inline const H5Z_class2_t* zstd_filter_class() {
+    static const H5Z_class2_t cls = {
+        H5Z_CLASS_T_VERS,
+        32015,  // registered id of zstd
+        1,
+        1,
+        "zstd (fitstore)",
+        nullptr,
+        nullptr,
+        &zstd_filter,
+    };
+    return &cls;
+}
+
+}  // namespace fitstore::detail::h5z
