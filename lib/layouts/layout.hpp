@@ -24,6 +24,10 @@ struct mapped_array {
 class layout_writer {
 public:
     virtual ~layout_writer() = default;
+    /// Called once before any array with the complete manifest skeleton (every
+    /// array record with its chunk count; stored sizes, offsets and checksums
+    /// still zero), so a layout can plan space (the blob reserves its header).
+    virtual void begin(const manifest& skeleton) { (void)skeleton; }
     /// Prepares storage for `rec` (key, dtype, shape, chunk_shape, codec filled in).
     virtual void begin_array(const array_record& rec) = 0;
     /// Stores chunk `index` given in canonical (zarr/numcodecs) encoding; returns

@@ -1,0 +1,337 @@
+// Layout "directory": NAME/manifest.json plus a zarr v2 group. Each array is a
+// zarr array folder (.zarray + chunk files "0.0", "1.0", ...), each object a
+// group (.zgroup + .zattrs naming its fitstore type), so zarr-python reads
+// every array without fitstore. The manifest is the source of truth; the
+// .zarray files are an interop view written from it.
+//
+// Reading never leaves the store folder: every path is opened segment by
+// segment with O_NOFOLLOW, and only regular single-link files are read.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "fitstore/errors.hpp"
+#include "fitstore/manifest.hpp"
+#include "io/atomic_target.hpp"
+#include "io/mapping.hpp"
+#include "io/posix_file.hpp"
+#include "layouts/layout.hpp"
+
+namespace fitstore::detail {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* k_manifest_file = "manifest.json";
+
+std::string chunk_path(const array_record& rec, std::size_t i) {
+    std::string key = zarr_chunk_key(chunk_index(rec.chunk_grid(), i));
+    // zarr's "/" dimension separator nests chunk files in folders.
+    auto sep = rec.extra.find("dimension_separator");
+    if (sep != rec.extra.end() && *sep == "/")
+        for (auto& c : key)
+            if (c == '.') c = '/';
+    return rec.key + "/" + key;
+}
+
+json zarr_fill_value(dtype type) {
+    if (type == dtype::bool_) return false;
+    if (is_floating(type)) return 0.0;
+    return 0;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+    unique_fd fd = create_file(path);
+    write_all(fd.get(), text.data(), text.size(), path);
+}
+
+void make_folder(const std::string& path) {
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_errno(path, "cannot create folder");
+}
+
+class directory_writer final : public layout_writer {
+public:
+    directory_writer(const std::string& path, const dump_options& options)
+        : m_target(path, atomic_target::kind::directory, options.durable) {}
+
+    void begin_array(const array_record& rec) override {
+        // Create the groups on the way (objects without arrays get theirs at commit).
+        std::size_t slash = 0;
+        while ((slash = rec.key.find('/', slash)) != std::string::npos) {
+            make_folder(m_target.temp_path() + "/" + rec.key.substr(0, slash));
+            ++slash;
+        }
+        const std::string folder = m_target.temp_path() + "/" + rec.key;
+        make_folder(folder);
+        json zarray;
+        zarray["zarr_format"] = 2;
+        zarray["shape"] = rec.shape;
+        zarray["chunks"] = rec.chunk_shape;
+        zarray["dtype"] = numpy_typestr(rec.type);
+        zarray["compressor"] = zarr_compressor(rec.codec, rec.item_size());
+        zarray["filters"] = zarr_filters(rec.codec, rec.item_size());
+        zarray["fill_value"] = zarr_fill_value(rec.type);
+        zarray["order"] = "C";
+        zarray["dimension_separator"] = ".";
+        write_text_file(folder + "/.zarray", zarray.dump(4));
+    }
+
+    std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) override {
+        const std::string path = m_target.temp_path() + "/" + chunk_path(rec, index);
+        unique_fd fd = create_file(path);
+        write_all(fd.get(), bytes, size, path);
+        return size;
+    }
+
+    void commit(const manifest& m) override {
+        write_groups(m.root, m_target.temp_path());
+        write_text_file(m_target.temp_path() + "/" + k_manifest_file, manifest_to_json(m).dump(1));
+        m_target.commit();
+    }
+
+private:
+    void write_groups(const object_record& obj, const std::string& folder) {
+        make_folder(folder);
+        write_text_file(folder + "/.zgroup", json{{"zarr_format", 2}}.dump(4));
+        json attrs;
+        attrs["fitstore_type"] = obj.type;
+        attrs["fitstore_version"] = obj.version;
+        attrs["fitstore_params"] = obj.params;
+        write_text_file(folder + "/.zattrs", attrs.dump(4));
+        for (const auto& [name, child] : obj.children) write_groups(child, folder + "/" + name);
+    }
+
+    atomic_target m_target;
+};
+
+std::string read_small_file(int dirfd, const std::string& relative, const std::string& full, std::size_t cap,
+                            const std::string& field) {
+    std::uint64_t size = 0;
+    unique_fd fd = open_beneath(dirfd, relative, full, size);
+    if (size > cap)
+        throw format_error(full, field, "file of " + std::to_string(size) + " bytes exceeds the limit of " +
+                                            std::to_string(cap) + " bytes");
+    std::string text(static_cast<std::size_t>(size), '\0');
+    pread_exact(fd.get(), text.data(), text.size(), 0, full);
+    return text;
+}
+
+bool exists_beneath(int dirfd, const std::string& relative) {
+    struct stat st {};
+    return ::fstatat(dirfd, relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/// Describes a zarr v2 group written by another tool (no manifest.json) as a
+/// manifest: every array becomes a member of an array_bundle, every sub-group a
+/// child bundle. Chunk sizes come from the chunk files; there are no checksums.
+/// The result goes through the same validator as any manifest.
+class foreign_zarr_scanner {
+public:
+    foreign_zarr_scanner(int dirfd, std::string root) : m_dirfd(dirfd), m_root(std::move(root)) {}
+
+    json scan() {
+        json m;
+        m["format"] = format_name;
+        m["format_version"] = "1.0";
+        m["layout"] = "directory";
+        m["source"] = "zarr v2 group without a fitstore manifest";
+        m["arrays"] = json::object();
+        m["root"] = scan_group("", m["arrays"], 0);
+        return m;
+    }
+
+private:
+    json read_json(const std::string& relative) {
+        const std::string full = m_root + "/" + relative;
+        const std::string text = read_small_file(m_dirfd, relative, full, std::size_t(1) << 20, "");
+        try {
+            return json::parse(text);
+        } catch (const json::parse_error& e) {
+            throw format_error(full, "", std::string("invalid JSON: ") + e.what());
+        }
+    }
+
+    json scan_group(const std::string& prefix, json& arrays, std::size_t depth) {
+        const std::string where = prefix.empty() ? m_root : m_root + "/" + prefix;
+        if (depth > manifest_limits::max_depth) throw format_error(where, "", "groups nested too deeply");
+        const json group = read_json(prefix.empty() ? ".zgroup" : prefix + "/.zgroup");
+        if (!group.is_object() || group.value("zarr_format", 0) != 2)
+            throw format_error(where + "/.zgroup", "zarr_format", "expected 2");
+        unique_fd folder = prefix.empty() ? unique_fd(::dup(m_dirfd)) : open_directory_beneath(m_dirfd, prefix, where);
+        std::set<std::string> names;
+        DIR* dir = ::fdopendir(::dup(folder.get()));
+        if (!dir) throw_errno(where, "cannot list folder");
+        while (dirent* entry = ::readdir(dir)) {
+            std::string name = entry->d_name;
+            // Names fitstore cannot address (hidden, odd characters) are not members.
+            if (is_valid_name(name)) names.insert(std::move(name));
+            if (names.size() > manifest_limits::max_arrays) break;
+        }
+        ::closedir(dir);
+        json obj = {{"type", "array_bundle"}, {"version", 1}, {"params", json::object()},
+                    {"arrays", json::array()}, {"children", json::array()}};
+        for (const auto& name : names) {
+            const std::string relative = prefix.empty() ? name : prefix + "/" + name;
+            if (exists_beneath(m_dirfd, relative + "/.zarray")) {
+                arrays[relative] = scan_array(relative);
+                obj["arrays"].push_back({{"name", name}, {"key", relative}});
+            } else if (exists_beneath(m_dirfd, relative + "/.zgroup")) {
+                obj["children"].push_back({{"name", name}, {"object", scan_group(relative, arrays, depth + 1)}});
+            }
+        }
+        return obj;
+    }
+
+    json scan_array(const std::string& key) {
+        const std::string file = m_root + "/" + key + "/.zarray";
+        const json z = read_json(key + "/.zarray");
+        auto fail = [&](const std::string& field, const std::string& message) {
+            throw format_error(file, field, message);
+        };
+        if (!z.is_object() || z.value("zarr_format", 0) != 2) fail("zarr_format", "expected 2");
+        if (!z.contains("dtype") || !z["dtype"].is_string()) fail("dtype", "expected a numpy typestr");
+        bool big = false;
+        const dtype type = dtype_from_typestr(z["dtype"].get<std::string>(), big, file, "dtype");
+        if (z.value("order", "C") != "C") fail("order", "expected \"C\" (Fortran-order zarr arrays are not supported)");
+        const codec_spec codec =
+            codec_from_zarr(z.value("compressor", json()), z.value("filters", json()), itemsize(type), file);
+        const json fill = z.value("fill_value", json());
+        const bool zero_fill = fill.is_null() || (fill.is_number() && fill.get<double>() == 0.0) ||
+                               (fill.is_boolean() && !fill.get<bool>());
+        const std::string separator = z.value("dimension_separator", ".");
+        if (separator != "." && separator != "/") fail("dimension_separator", "expected \".\" or \"/\"");
+        array_record rec;
+        rec.key = key;
+        rec.type = type;
+        rec.codec = codec;
+        rec.extra["dimension_separator"] = separator;
+        try {
+            rec.shape = z.at("shape").get<shape_t>();
+            rec.chunk_shape = z.at("chunks").get<shape_t>();
+        } catch (const json::exception&) {
+            fail("shape", "expected lists of non-negative integers for shape and chunks");
+        }
+        if (rec.shape.size() != rec.chunk_shape.size() || rec.shape.size() > manifest_limits::max_rank)
+            fail("chunks", "expected the same rank as shape, at most 32");
+        for (auto c : rec.chunk_shape)
+            if (c == 0) fail("chunks", "chunk dimensions must be at least 1");
+        std::size_t n = 1;
+        for (std::size_t g : rec.chunk_grid()) {
+            if (g != 0 && n > manifest_limits::max_chunks_per_array / g) fail("chunks", "too many chunks");
+            n *= g;
+        }
+        json chunks = json::array();
+        std::uint64_t total = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::string relative = chunk_path(rec, i);
+            struct stat st {};
+            if (::fstatat(m_dirfd, relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+                chunks.push_back({{"stored_bytes", static_cast<std::uint64_t>(st.st_size)}});
+                total += static_cast<std::uint64_t>(st.st_size);
+            } else {
+                if (!zero_fill) fail("fill_value", "chunk " + relative + " is missing and fill_value is not zero");
+                chunks.push_back({{"stored_bytes", 0}, {"present", false}});
+            }
+        }
+        json entry;
+        entry["dtype"] = std::string(dtype_name(type));
+        entry["byte_order"] = big ? "big" : "little";
+        entry["shape"] = rec.shape;
+        entry["chunk_shape"] = rec.chunk_shape;
+        entry["codec"] = {{"id", std::string(codec_name(codec.id))}, {"level", codec.level}, {"shuffle", codec.shuffle}};
+        entry["raw_bytes"] = byte_count(rec.shape, type);
+        entry["stored_bytes"] = total;
+        entry["chunks"] = std::move(chunks);
+        entry["dimension_separator"] = separator;
+        return entry;
+    }
+
+    int m_dirfd;
+    std::string m_root;
+};
+
+class directory_reader final : public layout_reader {
+public:
+    explicit directory_reader(const std::string& path) : m_path(path) {
+        int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) throw_errno(path, "cannot open store folder");
+        m_dir.reset(fd);
+        const std::string manifest_path = path + "/" + k_manifest_file;
+        if (exists_beneath(m_dir.get(), k_manifest_file)) {
+            const std::string text = read_small_file(m_dir.get(), k_manifest_file, manifest_path,
+                                                     manifest_limits::max_manifest_bytes, "manifest");
+            m_manifest = parse_manifest(text, manifest_path);
+            m_json = json::parse(text);
+            if (m_manifest.layout != "directory")
+                throw format_error(manifest_path, "layout", "expected \"directory\" in a folder store, found \"" +
+                                                                m_manifest.layout + "\"");
+        } else {
+            // A zarr group from another tool: describe it with a synthesized manifest.
+            json j = foreign_zarr_scanner(m_dir.get(), path).scan();
+            m_manifest = manifest_from_json(j, path + "/.zgroup");
+            m_json = j;
+        }
+    }
+
+    const manifest& get_manifest() const override { return m_manifest; }
+    const json& manifest_json() const override { return m_json; }
+    const std::string& path() const override { return m_path; }
+    bool concurrent_reads() const override { return true; }
+
+    void read_chunk(const array_record& rec, std::size_t index, std::vector<std::uint8_t>& out) override {
+        std::uint64_t size = 0;
+        unique_fd fd = open_chunk(rec, index, size, false);
+        out.resize(static_cast<std::size_t>(size));
+        pread_exact(fd.get(), out.data(), out.size(), 0, m_path + "/" + chunk_path(rec, index));
+    }
+
+    void read_chunk_into(const array_record& rec, std::size_t index, void* dst, std::size_t bytes) override {
+        std::uint64_t size = 0;
+        unique_fd fd = open_chunk(rec, index, size, false);
+        if (size != bytes)
+            throw format_error(m_path + "/" + chunk_path(rec, index), "", "expected " + std::to_string(bytes) +
+                                                                             " bytes, found " + std::to_string(size));
+        pread_exact(fd.get(), dst, bytes, 0, m_path + "/" + chunk_path(rec, index));
+    }
+
+    mapped_array map_array(const array_record& rec, mmap_mode mode, std::string& reason) override {
+        std::uint64_t size = 0;
+        unique_fd fd = open_chunk(rec, 0, size, mode == mmap_mode::r_plus);
+        (void)reason;
+        return map_file_range(fd.get(), 0, static_cast<std::size_t>(size), mode, m_path + "/" + chunk_path(rec, 0));
+    }
+
+private:
+    unique_fd open_chunk(const array_record& rec, std::size_t index, std::uint64_t& size, bool writable) {
+        const std::string relative = chunk_path(rec, index);
+        const std::string full = m_path + "/" + relative;
+        unique_fd fd = open_beneath(m_dir.get(), relative, full, size, writable);
+        if (size != rec.chunks[index].stored_bytes)
+            throw format_error(full, "arrays." + rec.key + ".chunks[" + std::to_string(index) + "].stored_bytes",
+                               "expected a chunk file of " + std::to_string(rec.chunks[index].stored_bytes) +
+                                   " bytes, found " + std::to_string(size) + " (truncated, extended or replaced)");
+        return fd;
+    }
+
+    std::string m_path;
+    unique_fd m_dir;
+    manifest m_manifest;
+    json m_json;
+};
+
+}  // namespace
+
+std::unique_ptr<layout_writer> make_directory_writer(const std::string& path, const dump_options& options) {
+    return std::make_unique<directory_writer>(path, options);
+}
+
+std::unique_ptr<layout_reader> open_directory_reader(const std::string& path) {
+    return std::make_unique<directory_reader>(path);
+}
+
+}  // namespace fitstore::detail

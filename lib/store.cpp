@@ -1,0 +1,558 @@
+// The storage engine: turns a stored_object into chunks (encoded on a worker
+// pool, checksummed) for a layout back end, and back. Back ends move bytes;
+// every decision about chunking, codecs, checksums and mapping is made here.
+#include "fitstore/store.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <future>
+#include <map>
+
+#include "fitstore/manifest.hpp"
+#include "io/posix_file.hpp"
+#include "io/thread_pool.hpp"
+#include "layouts/layout.hpp"
+
+namespace fitstore {
+
+using detail::layout_reader;
+using detail::layout_writer;
+using detail::thread_pool;
+
+std::string_view layout_name(layout l) noexcept {
+    switch (l) {
+        case layout::directory: return "directory";
+        case layout::hdf5: return "hdf5";
+        case layout::blob: return "blob";
+    }
+    return "directory";
+}
+
+layout parse_layout(std::string_view text) {
+    if (text == "directory") return layout::directory;
+    if (text == "hdf5") return layout::hdf5;
+    if (text == "blob") return layout::blob;
+    throw usage_error("", "layout", "expected directory, hdf5 or blob, found \"" + std::string(text) + "\"");
+}
+
+std::string_view mmap_mode_name(mmap_mode m) noexcept {
+    switch (m) {
+        case mmap_mode::none: return "none";
+        case mmap_mode::r: return "r";
+        case mmap_mode::c: return "c";
+        case mmap_mode::r_plus: return "r+";
+    }
+    return "none";
+}
+
+mmap_mode parse_mmap_mode(std::string_view text) {
+    if (text == "none") return mmap_mode::none;
+    if (text == "r") return mmap_mode::r;
+    if (text == "c") return mmap_mode::c;
+    if (text == "r+") return mmap_mode::r_plus;
+    throw usage_error("", "mmap", "expected none, r, c or r+, found \"" + std::string(text) + "\"");
+}
+
+namespace {
+
+// ---- geometry -----------------------------------------------------------------
+
+/// Bytes of one index step along axis 0 (the whole array for a 0-d array).
+std::size_t row_bytes(const shape_t& shape, dtype type) {
+    if (shape.empty()) return itemsize(type);
+    return byte_count(shape_t(shape.begin() + 1, shape.end()), type);
+}
+
+/// True when chunks split axis 0 only, so every chunk is one contiguous run of the array.
+bool chunks_along_axis0(const array_record& rec) {
+    for (std::size_t k = 1; k < rec.shape.size(); ++k)
+        if (rec.chunk_shape[k] != rec.shape[k]) return false;
+    return true;
+}
+
+shape_t choose_chunk_shape(const shape_t& shape, dtype type, const codec_spec& codec, std::size_t chunk_bytes) {
+    if (shape.empty()) return {};
+    shape_t chunks = shape;
+    for (auto& d : chunks) d = std::max<std::size_t>(d, 1);
+    // An uncompressed array is one chunk so that it can be memory-mapped.
+    if (codec.id == codec_id::none) return chunks;
+    const std::size_t row = std::max<std::size_t>(byte_count(shape_t(chunks.begin() + 1, chunks.end()), type), 1);
+    const std::size_t rows = std::max<std::size_t>(chunk_bytes / row, 1);
+    chunks[0] = std::min(rows, chunks[0]);
+    return chunks;
+}
+
+std::string join_key(const std::string& prefix, const std::string& name) {
+    return prefix.empty() ? name : prefix + "/" + name;
+}
+
+std::string chunk_field(const array_record& rec, std::size_t i) {
+    return "arrays." + rec.key + ".chunks[" + std::to_string(i) + "]";
+}
+
+std::string hex64(std::uint64_t v) {
+    static const char* digits = "0123456789abcdef";
+    std::string s(16, '0');
+    for (int k = 15; k >= 0; --k, v >>= 4) s[static_cast<std::size_t>(k)] = digits[v & 15];
+    return s;
+}
+
+// ---- writing ------------------------------------------------------------------
+
+struct array_job {
+    array_record* record;
+    const any_array* data;
+};
+
+void build_records(const stored_object& obj, const std::string& prefix, object_record& out, manifest& m,
+                   std::vector<array_job>& jobs, const dump_options& options, std::size_t depth) {
+    if (depth > manifest_limits::max_depth)
+        throw usage_error("", prefix, "objects nested deeper than " + std::to_string(manifest_limits::max_depth));
+    if (!is_valid_name(obj.type))
+        throw usage_error("", prefix.empty() ? "root.type" : prefix + ".type",
+                          "type names must be 1-255 bytes of [A-Za-z0-9_.-], found \"" + obj.type + "\"");
+    out.type = obj.type;
+    out.version = obj.version;
+    out.params = obj.params;
+    out.extra = obj.extra;
+    for (const auto& [name, array] : obj.arrays) {
+        detail::check_member_name(name, "array");
+        if (array.rank() > manifest_limits::max_rank)
+            throw usage_error("", name, "rank " + std::to_string(array.rank()) + " exceeds the limit of 32");
+        array_record rec;
+        rec.key = join_key(prefix, name);
+        rec.type = array.type();
+        rec.shape = array.shape();
+        rec.codec = options.codec;
+        rec.chunk_shape = choose_chunk_shape(rec.shape, rec.type, rec.codec, options.chunk_bytes);
+        rec.raw_bytes = array.nbytes();
+        std::size_t n = 1;
+        for (std::size_t g : rec.chunk_grid()) n *= g;
+        rec.chunks.resize(n);
+        if (rec.raw_bytes != 0 && array.data() == nullptr)
+            throw usage_error("", rec.key, "array has a shape but no data");
+        auto [it, inserted] = m.arrays.emplace(rec.key, std::move(rec));
+        if (!inserted) throw usage_error("", it->first, "two arrays share this path");
+        out.arrays.emplace_back(name, it->first);
+        jobs.push_back({&it->second, &array});
+    }
+    for (const auto& [name, child] : obj.children) {
+        detail::check_member_name(name, "child");
+        object_record rec;
+        build_records(child, join_key(prefix, name), rec, m, jobs, options, depth + 1);
+        out.children.emplace_back(name, std::move(rec));
+    }
+}
+
+struct encoded_chunk {
+    std::vector<std::uint8_t> bytes;
+    std::uint64_t hash = 0;
+};
+
+/// Waits for every pending future before unwinding: tasks reference the caller's data.
+template <class T>
+struct drain_on_exit {
+    std::deque<std::future<T>>& pending;
+    ~drain_on_exit() {
+        for (auto& f : pending)
+            if (f.valid()) f.wait();
+    }
+};
+
+void write_array(layout_writer& writer, array_record& rec, const any_array& array, thread_pool& pool) {
+    writer.begin_array(rec);
+    const auto* base = static_cast<const std::uint8_t*>(array.data());
+    const std::size_t row = row_bytes(rec.shape, rec.type);
+    const std::size_t rows_per_chunk = rec.shape.empty() ? 1 : rec.chunk_shape[0];
+    const std::size_t total_rows = rec.shape.empty() ? 1 : rec.shape[0];
+    const std::size_t chunk_raw = rec.chunk_raw_bytes();
+    const std::size_t n = rec.chunks.size();
+    auto logical = [&](std::size_t i) {
+        const std::size_t first = i * rows_per_chunk;
+        const std::size_t rows = std::min(rows_per_chunk, total_rows - first);
+        return std::pair<std::size_t, std::size_t>(first * row, rows * row);
+    };
+    std::uint64_t stored_total = 0;
+    if (rec.codec.id == codec_id::none) {
+        // One chunk written straight from the caller's memory; hashing overlaps the write.
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto [offset, length] = logical(i);
+            std::deque<std::future<std::uint64_t>> pending;
+            drain_on_exit<std::uint64_t> guard{pending};
+            pending.push_back(pool.submit([=] { return xxh3_64(base + offset, length); }));
+            const std::uint64_t stored = writer.write_chunk(rec, i, base + offset, length);
+            rec.chunks[i].stored_bytes = stored;
+            rec.chunks[i].xxh3 = pending.front().get();
+            stored_total += stored;
+        }
+    } else {
+        const std::size_t item = rec.item_size();
+        auto encode = [&, item](std::size_t i) {
+            const auto [offset, length] = logical(i);
+            encoded_chunk out;
+            out.hash = xxh3_64(base + offset, length);
+            if (length == chunk_raw) {
+                encode_chunk(rec.codec, item, base + offset, length, out.bytes);
+            } else {
+                // zarr and HDF5 both store edge chunks padded to the full chunk shape.
+                std::vector<std::uint8_t> padded(chunk_raw, 0);
+                if (length) std::memcpy(padded.data(), base + offset, length);
+                encode_chunk(rec.codec, item, padded.data(), chunk_raw, out.bytes);
+            }
+            return out;
+        };
+        // A bounded window of chunks in flight keeps memory at a few chunks per thread.
+        const std::size_t window = 2 * static_cast<std::size_t>(pool.size()) + 1;
+        std::deque<std::future<encoded_chunk>> pending;
+        drain_on_exit<encoded_chunk> guard{pending};
+        std::size_t next = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            while (next < n && pending.size() < window) {
+                const std::size_t index = next++;
+                pending.push_back(pool.submit([&encode, index] { return encode(index); }));
+            }
+            encoded_chunk chunk = pending.front().get();
+            pending.pop_front();
+            const std::uint64_t stored = writer.write_chunk(rec, i, chunk.bytes.data(), chunk.bytes.size());
+            rec.chunks[i].stored_bytes = stored;
+            rec.chunks[i].xxh3 = chunk.hash;
+            stored_total += stored;
+        }
+    }
+    rec.stored_bytes = stored_total;
+    writer.end_array(rec);
+}
+
+manifest write_all(const stored_object& root, layout_writer& writer, const dump_options& options, layout l) {
+    validate_codec(options.codec);
+    if (options.chunk_bytes == 0) throw usage_error("", "chunk_bytes", "chunk size must be at least 1 byte");
+    if (!options.provenance.is_object()) throw usage_error("", "provenance", "provenance must be a JSON object");
+    manifest m;
+    m.layout = std::string(layout_name(l));
+    m.provenance = options.provenance;
+    if (options.extra.is_object())
+        for (const auto& item : options.extra.items())
+            if (item.key() != "format" && item.key() != "format_version" && item.key() != "layout" &&
+                item.key() != "root" && item.key() != "arrays" && item.key() != "provenance")
+                m.extra[item.key()] = item.value();
+    std::vector<array_job> jobs;
+    build_records(root, "", m.root, m, jobs, options, 0);
+    writer.begin(m);
+    thread_pool pool(options.threads);
+    for (auto& job : jobs) write_array(writer, *job.record, *job.data, pool);
+    writer.commit(m);
+    return m;
+}
+
+std::unique_ptr<layout_writer> make_writer(const std::string& path, const dump_options& options) {
+    switch (options.layout) {
+        case layout::directory: return detail::make_directory_writer(path, options);
+        case layout::hdf5: return detail::make_hdf5_writer(path, options);
+        case layout::blob: return detail::make_blob_file_writer(path, options);
+    }
+    throw usage_error(path, "layout", "unknown layout");
+}
+
+/// Refuses to replace anything that is not a fitstore store: nothing already on disk is lost by accident.
+void check_replaceable(const std::string& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return;
+    if (S_ISLNK(st.st_mode))
+        throw usage_error(path, "", "refusing to replace a symbolic link; remove it or write elsewhere");
+    try {
+        (void)detect_layout(path);
+    } catch (const error&) {
+        throw usage_error(path, "", "refusing to replace: the existing file or folder is not a fitstore store");
+    }
+}
+
+// ---- reading ------------------------------------------------------------------
+
+struct read_context {
+    layout_reader& reader;
+    const load_options& options;
+    thread_pool& pool;
+};
+
+void check_hash(const array_record& rec, std::size_t i, const void* data, std::size_t length, const std::string& path) {
+    if (!rec.chunks[i].xxh3) return;
+    const std::uint64_t actual = xxh3_64(data, length);
+    if (actual != *rec.chunks[i].xxh3)
+        throw checksum_error(path, chunk_field(rec, i) + ".xxh3",
+                             "checksum mismatch: expected " + hex64(*rec.chunks[i].xxh3) + ", found " + hex64(actual) +
+                                 " (the data is damaged)");
+}
+
+void check_bools(const array_record& rec, const void* data, std::size_t length, const std::string& path) {
+    if (rec.type != dtype::bool_) return;
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    for (std::size_t k = 0; k < length; ++k)
+        if (p[k] > 1)
+            throw format_error(path, "arrays." + rec.key, "bool array holds byte value " + std::to_string(p[k]) +
+                                                              " at element " + std::to_string(k) + "; expected 0 or 1");
+}
+
+/// Copies a chunk's block (C order within the chunk) into its place in the array (N-d, any chunking).
+void scatter_block(const std::uint8_t* chunk, const array_record& rec, const shape_t& index, std::uint8_t* dst,
+                   std::vector<std::uint8_t>* gathered) {
+    const std::size_t rank = rec.shape.size();
+    const std::size_t item = rec.item_size();
+    if (rank == 0) return;  // a 0-d array is one chunk, handled as a contiguous run
+    shape_t start(rank), extent(rank);
+    for (std::size_t k = 0; k < rank; ++k) {
+        start[k] = index[k] * rec.chunk_shape[k];
+        extent[k] = std::min(rec.chunk_shape[k], rec.shape[k] - start[k]);
+    }
+    // Strides in elements, for the array and for the chunk.
+    shape_t array_stride(rank, 1), chunk_stride(rank, 1);
+    for (std::size_t k = rank; k-- > 1;) {
+        array_stride[k - 1] = array_stride[k] * rec.shape[k];
+        chunk_stride[k - 1] = chunk_stride[k] * rec.chunk_shape[k];
+    }
+    const std::size_t run = extent[rank - 1] * item;
+    shape_t counter(rank, 0);
+    for (;;) {
+        std::size_t src_off = 0, dst_off = 0;
+        for (std::size_t k = 0; k < rank; ++k) {
+            src_off += counter[k] * chunk_stride[k];
+            dst_off += (start[k] + counter[k]) * array_stride[k];
+        }
+        std::memcpy(dst + dst_off * item, chunk + src_off * item, run);
+        if (gathered) gathered->insert(gathered->end(), chunk + src_off * item, chunk + src_off * item + run);
+        // Odometer over every axis but the last (the last is one memcpy run).
+        bool done = true;
+        for (std::size_t k = rank - 1; k-- > 0;) {
+            if (++counter[k] < extent[k]) {
+                done = false;
+                break;
+            }
+            counter[k] = 0;
+        }
+        if (done) break;
+    }
+}
+
+/// Reads, decodes and verifies chunk `i` into `dst` (the whole array's buffer).
+/// `stored` holds the chunk's stored bytes when the caller already fetched them.
+void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std::uint8_t* dst,
+                  std::vector<std::uint8_t>* stored) {
+    const std::string& path = ctx.reader.path();
+    const std::size_t chunk_raw = rec.chunk_raw_bytes();
+    const std::size_t item = rec.item_size();
+    if (!rec.chunks[i].present) return;  // missing zarr chunk: the zero fill stays
+    std::vector<std::uint8_t> local;
+    auto fetch = [&]() -> std::vector<std::uint8_t>& {
+        if (stored) return *stored;
+        ctx.reader.read_chunk(rec, i, local);
+        return local;
+    };
+    if (chunks_along_axis0(rec)) {
+        const std::size_t row = row_bytes(rec.shape, rec.type);
+        const std::size_t rows_per_chunk = rec.shape.empty() ? 1 : rec.chunk_shape[0];
+        const std::size_t total_rows = rec.shape.empty() ? 1 : rec.shape[0];
+        const std::size_t first = i * rows_per_chunk;
+        const std::size_t length = std::min(rows_per_chunk, total_rows - first) * row;
+        std::uint8_t* out = dst + first * row;
+        if (length == chunk_raw) {
+            if (rec.codec.id == codec_id::none && !stored)
+                ctx.reader.read_chunk_into(rec, i, out, length);
+            else {
+                auto& bytes = fetch();
+                decode_chunk(rec.codec, item, bytes.data(), bytes.size(), out, chunk_raw, path, chunk_field(rec, i));
+            }
+        } else {
+            std::vector<std::uint8_t> scratch(chunk_raw);
+            auto& bytes = fetch();
+            decode_chunk(rec.codec, item, bytes.data(), bytes.size(), scratch.data(), chunk_raw, path,
+                         chunk_field(rec, i));
+            std::memcpy(out, scratch.data(), length);
+        }
+        check_hash(rec, i, out, length, path);
+        if (rec.big_endian) byteswap_inplace(out, length / item, item);
+        check_bools(rec, out, length, path);
+        return;
+    }
+    // General N-d chunk grid (zarr groups written by other tools).
+    std::vector<std::uint8_t> scratch(chunk_raw);
+    auto& bytes = fetch();
+    decode_chunk(rec.codec, item, bytes.data(), bytes.size(), scratch.data(), chunk_raw, path, chunk_field(rec, i));
+    if (rec.big_endian) byteswap_inplace(scratch.data(), chunk_raw / item, item);
+    check_bools(rec, scratch.data(), chunk_raw, path);
+    std::vector<std::uint8_t> gathered;
+    scatter_block(scratch.data(), rec, chunk_index(rec.chunk_grid(), i), dst, rec.chunks[i].xxh3 ? &gathered : nullptr);
+    if (rec.chunks[i].xxh3) {
+        if (rec.big_endian) byteswap_inplace(gathered.data(), gathered.size() / item, item);
+        check_hash(rec, i, gathered.data(), gathered.size(), path);
+    }
+}
+
+any_array load_array(read_context& ctx, const array_record& rec, array_report& report) {
+    report.key = rec.key;
+    report.raw_bytes = rec.raw_bytes;
+    report.stored_bytes = rec.stored_bytes;
+    const std::string& path = ctx.reader.path();
+    if (rec.raw_bytes == 0) return any_array::allocate(rec.type, rec.shape);
+
+    if (ctx.options.mmap != mmap_mode::none) {
+        if (rec.codec.id != codec_id::none)
+            report.reason = "compressed with " + codec_to_string(rec.codec) + ": decompressed into memory";
+        else if (rec.big_endian)
+            report.reason = "big-endian data: converted into memory";
+        else if (!rec.mappable())
+            report.reason = "stored in several chunks: assembled into memory";
+        else if (rec.type == dtype::bool_)
+            report.reason = "bool data is validated (0/1) on load: copied into memory";
+        else {
+            detail::mapped_array mapped = ctx.reader.map_array(rec, ctx.options.mmap, report.reason);
+            if (mapped.data) {
+                if (ctx.options.verify) {
+                    check_hash(rec, 0, mapped.data, rec.raw_bytes, path);
+                    report.verified = rec.chunks[0].xxh3.has_value();
+                }
+                report.mapped = true;
+                const storage_kind kind = ctx.options.mmap == mmap_mode::r   ? storage_kind::mapped_r
+                                          : ctx.options.mmap == mmap_mode::c ? storage_kind::mapped_c
+                                                                             : storage_kind::mapped_r_plus;
+                return any_array(rec.type, rec.shape, std::move(mapped.owner), mapped.data, kind);
+            }
+        }
+    }
+
+    bool any_missing = false;
+    bool all_hashed = true;
+    for (const auto& c : rec.chunks) {
+        any_missing = any_missing || !c.present;
+        all_hashed = all_hashed && c.xxh3.has_value();
+    }
+    // Everything was checked against the real file sizes when the manifest was read,
+    // so this allocation is backed by data on disk (or bounded by the codec's ratio).
+    std::shared_ptr<void> owner = allocate_buffer(rec.raw_bytes, any_missing || !chunks_along_axis0(rec));
+    auto* dst = static_cast<std::uint8_t*>(owner.get());
+    const std::size_t n = rec.chunks.size();
+    const std::size_t window = 2 * static_cast<std::size_t>(ctx.pool.size()) + 1;
+    std::deque<std::future<void>> pending;
+    drain_on_exit<void> guard{pending};
+    if (n == 1) {
+        finish_chunk(ctx, rec, 0, dst, nullptr);
+    } else if (ctx.reader.concurrent_reads()) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (pending.size() >= window) {
+                pending.front().get();
+                pending.pop_front();
+            }
+            pending.push_back(ctx.pool.submit([&ctx, &rec, i, dst] { finish_chunk(ctx, rec, i, dst, nullptr); }));
+        }
+    } else {
+        // The back end reads on this thread only (HDF5); decoding runs on the pool.
+        for (std::size_t i = 0; i < n; ++i) {
+            if (pending.size() >= window) {
+                pending.front().get();
+                pending.pop_front();
+            }
+            if (!rec.chunks[i].present) continue;
+            auto bytes = std::make_shared<std::vector<std::uint8_t>>();
+            ctx.reader.read_chunk(rec, i, *bytes);
+            pending.push_back(
+                ctx.pool.submit([&ctx, &rec, i, dst, bytes] { finish_chunk(ctx, rec, i, dst, bytes.get()); }));
+        }
+    }
+    while (!pending.empty()) {
+        pending.front().get();
+        pending.pop_front();
+    }
+    report.verified = all_hashed;
+    return any_array(rec.type, rec.shape, std::move(owner), dst, storage_kind::heap);
+}
+
+void build_object(const object_record& rec, const std::map<std::string, any_array>& arrays, stored_object& out) {
+    out.type = rec.type;
+    out.version = rec.version;
+    out.params = rec.params;
+    out.extra = rec.extra;
+    for (const auto& [name, key] : rec.arrays) out.arrays.emplace_back(name, arrays.at(key));
+    for (const auto& [name, child] : rec.children) {
+        stored_object node;
+        build_object(child, arrays, node);
+        out.children.emplace_back(name, std::move(node));
+    }
+}
+
+store_contents read_all(layout_reader& reader, const load_options& options, layout l) {
+    const manifest& m = reader.get_manifest();
+    store_contents contents;
+    contents.manifest = reader.manifest_json();
+    contents.report.layout = l;
+    contents.report.format_version = m.format_version;
+    thread_pool pool(options.threads);
+    read_context ctx{reader, options, pool};
+    std::map<std::string, any_array> arrays;
+    for (const auto& [key, rec] : m.arrays) {
+        array_report report;
+        arrays.emplace(key, load_array(ctx, rec, report));
+        contents.report.arrays.push_back(std::move(report));
+    }
+    build_object(m.root, arrays, contents.root);
+    return contents;
+}
+
+}  // namespace
+
+layout detect_layout(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) throw format_error(path, "", "no such file or folder");
+        detail::throw_errno(path, "cannot stat");
+    }
+    if (S_ISDIR(st.st_mode)) {
+        struct stat inner {};
+        if (::lstat((path + "/manifest.json").c_str(), &inner) == 0 || ::lstat((path + "/.zgroup").c_str(), &inner) == 0)
+            return layout::directory;
+        throw format_error(path, "", "not a fitstore store: the folder holds neither manifest.json nor .zgroup");
+    }
+    if (!S_ISREG(st.st_mode)) throw format_error(path, "", "not a fitstore store: not a regular file or folder");
+    std::uint64_t size = 0;
+    detail::unique_fd fd = detail::open_regular_readonly(path, size);
+    unsigned char magic[8] = {};
+    if (size >= 8) detail::pread_exact(fd.get(), magic, 8, 0, path);
+    if (size >= 8 && std::memcmp(magic, "FITSBLOB", 8) == 0) return layout::blob;
+    if (size >= 8 && std::memcmp(magic, "\x89HDF\r\n\x1a\n", 8) == 0) return layout::hdf5;
+    throw format_error(path, "", "not a fitstore store: expected a folder with manifest.json, a blob starting with "
+                                 "\"FITSBLOB\" or an HDF5 file");
+}
+
+void write_store(const stored_object& root, const std::string& path, const dump_options& options) {
+    check_replaceable(path);
+    auto writer = make_writer(path, options);
+    write_all(root, *writer, options, options.layout);
+}
+
+store_contents read_store(const std::string& path, const load_options& options) {
+    const layout l = detect_layout(path);
+    std::unique_ptr<layout_reader> reader;
+    switch (l) {
+        case layout::directory: reader = detail::open_directory_reader(path); break;
+        case layout::hdf5: reader = detail::open_hdf5_reader(path); break;
+        case layout::blob: reader = detail::open_blob_file_reader(path); break;
+    }
+    return read_all(*reader, options, l);
+}
+
+std::vector<std::uint8_t> write_blob_bytes(const stored_object& root, const dump_options& options) {
+    std::vector<std::uint8_t> out;
+    auto writer = detail::make_blob_memory_writer(out, options);
+    write_all(root, *writer, options, layout::blob);
+    return out;
+}
+
+store_contents read_blob_bytes(const void* data, std::size_t size, const load_options& options,
+                               const std::string& name) {
+    auto reader = detail::open_blob_memory_reader(data, size, name);
+    load_options copy = options;
+    copy.mmap = mmap_mode::none;  // arrays are copied out of the caller's buffer
+    return read_all(*reader, copy, layout::blob);
+}
+
+}  // namespace fitstore

@@ -1,0 +1,201 @@
+// Round trips over dtype x layout x codec x shape x mmap mode, bit-exact.
+#include <catch2/catch.hpp>
+
+#include <boost/filesystem.hpp>
+
+#include "fitstore/array_bundle.hpp"
+#include "fitstore/store.hpp"
+#include "test_support.hpp"
+
+using namespace fitstore;
+using fitstore::test::bit_equal;
+using fitstore::test::random_array;
+using fitstore::test::temp_dir;
+
+namespace {
+
+const std::vector<layout> k_layouts = {layout::directory, layout::blob, layout::hdf5};
+
+const std::vector<codec_spec> k_codecs = {
+    parse_codec("none"),         parse_codec("zlib:1"),  parse_codec("zstd:3", true),
+    parse_codec("zstd:1"),       parse_codec("lz4"),     parse_codec("lz4", true),
+    parse_codec("blosc-lz4", true), parse_codec("blosc-zstd:3"),
+};
+
+const std::vector<shape_t> k_shapes = {
+    {},            // 0-d
+    {0, 3},        // empty
+    {1},           // one element
+    {1001, 7},     // rows not a multiple of the chunk
+    {5, 4, 3},     // 3-d
+};
+
+const std::vector<dtype> k_dtypes = {dtype::bool_,  dtype::int8,   dtype::int16,  dtype::int32,
+                                     dtype::int64,  dtype::uint8,  dtype::uint16, dtype::uint32,
+                                     dtype::uint64, dtype::float32, dtype::float64};
+
+std::string store_name(layout l) {
+    return l == layout::directory ? "model" : l == layout::hdf5 ? "model.h5" : "model.blob";
+}
+
+}  // namespace
+
+TEST_CASE("every dtype, layout, codec, shape and mmap mode round-trips bit-exactly", "[store][roundtrip]") {
+    temp_dir dir;
+    std::size_t cases = 0, mapped = 0;
+    for (layout l : k_layouts) {
+        for (const codec_spec& codec : k_codecs) {
+            for (dtype type : k_dtypes) {
+                array_bundle bundle;
+                std::uint32_t seed = 1;
+                for (std::size_t s = 0; s < k_shapes.size(); ++s)
+                    bundle.add("a" + std::to_string(s), random_array(type, k_shapes[s], seed++));
+                bundle.attributes["note"] = "dtype " + std::string(dtype_name(type));
+                dump_options options;
+                options.layout = l;
+                options.codec = codec;
+                options.chunk_bytes = 1000;  // many chunks plus a partial edge chunk
+                options.durable = false;
+                const std::string path = dir / store_name(l);
+                INFO("layout " << layout_name(l) << " codec " << codec_to_string(codec) << " dtype "
+                               << dtype_name(type));
+                dump(bundle, path, options);
+                for (mmap_mode mode : {mmap_mode::none, mmap_mode::r, mmap_mode::c, mmap_mode::r_plus}) {
+                    INFO("mmap " << mmap_mode_name(mode));
+                    load_report report;
+                    load_options lo;
+                    lo.mmap = mode;
+                    lo.verify = true;
+                    auto loaded = load<array_bundle>(path, lo, &report);
+                    REQUIRE(loaded.arrays.size() == bundle.arrays.size());
+                    REQUIRE(loaded.attributes == bundle.attributes);
+                    for (std::size_t s = 0; s < bundle.arrays.size(); ++s) {
+                        REQUIRE(loaded.arrays[s].first == bundle.arrays[s].first);
+                        REQUIRE(bit_equal(loaded.arrays[s].second, bundle.arrays[s].second));
+                        ++cases;
+                    }
+                    for (const auto& r : report.arrays) {
+                        // Only non-empty, uncompressed, non-bool arrays can be mapped, and they must be.
+                        const bool mappable = mode != mmap_mode::none && codec.id == codec_id::none &&
+                                              r.raw_bytes > 0 && type != dtype::bool_;
+                        REQUIRE(r.mapped == mappable);
+                        if (mode != mmap_mode::none && !mappable && r.raw_bytes > 0) REQUIRE_FALSE(r.reason.empty());
+                        mapped += r.mapped;
+                    }
+                }
+            }
+        }
+    }
+    WARN("round-trip cases: " << cases << " arrays compared, " << mapped << " of them memory-mapped");
+    REQUIRE(cases == k_layouts.size() * k_codecs.size() * k_dtypes.size() * k_shapes.size() * 4);
+}
+
+TEST_CASE("dumps/loads round-trip in memory for every codec", "[store][blob]") {
+    for (const codec_spec& codec : k_codecs) {
+        array_bundle bundle;
+        bundle.add("x", random_array(dtype::float64, {300, 5}, 7));
+        bundle.add("y", random_array(dtype::int32, {300}, 8));
+        dump_options options;
+        options.codec = codec;
+        options.chunk_bytes = 2048;
+        const std::vector<std::uint8_t> bytes = dumps(bundle, options);
+        REQUIRE(std::string(bytes.begin(), bytes.begin() + 8) == "FITSBLOB");
+        const auto loaded = loads<array_bundle>(bytes);
+        REQUIRE(bit_equal(loaded.at("x"), bundle.at("x")));
+        REQUIRE(bit_equal(loaded.at("y"), bundle.at("y")));
+    }
+}
+
+TEST_CASE("the same bytes dumped to a blob file load like dumps()", "[store][blob]") {
+    temp_dir dir;
+    array_bundle bundle;
+    bundle.add("w", random_array(dtype::float32, {64, 64}, 3));
+    dump_options options;
+    options.layout = layout::blob;
+    dump(bundle, dir / "m.blob", options);
+    const std::string file = fitstore::test::read_file(dir / "m.blob");
+    const std::vector<std::uint8_t> memory = dumps(bundle);
+    REQUIRE(file.size() == memory.size());
+    REQUIRE(std::memcmp(file.data(), memory.data(), memory.size()) == 0);
+}
+
+TEST_CASE("mmap modes follow numpy semantics", "[store][mmap]") {
+    temp_dir dir;
+    for (layout l : k_layouts) {
+        INFO("layout " << layout_name(l));
+        const std::string path = dir / store_name(l);
+        array_bundle bundle;
+        bundle.add("w", ndarray<double>({4}, {1.0, 2.0, 3.0, 4.0}));
+        dump_options options;
+        options.layout = l;
+        dump(bundle, path, options);
+
+        SECTION("r is read-only") {
+            auto m = load<array_bundle>(path, {mmap_mode::r});
+            auto w = m.get<double>("w");
+            REQUIRE(w.is_mapped());
+            REQUIRE(w.storage() == storage_kind::mapped_r);
+            REQUIRE_THROWS_WITH(w.data(), Catch::Contains("read-only"));
+        }
+        SECTION("c writes stay private") {
+            {
+                auto m = load<array_bundle>(path, {mmap_mode::c});
+                auto w = m.get<double>("w");
+                REQUIRE(w.storage() == storage_kind::mapped_c);
+                w.data()[0] = 42.0;
+                REQUIRE(w[0] == 42.0);
+            }
+            auto again = load<array_bundle>(path).get<double>("w");
+            REQUIRE(again[0] == 1.0);
+        }
+        SECTION("r+ writes reach the file") {
+            {
+                auto m = load<array_bundle>(path, {mmap_mode::r_plus});
+                auto w = m.get<double>("w");
+                REQUIRE(w.storage() == storage_kind::mapped_r_plus);
+                w.data()[1] = -7.5;
+            }
+            load_options plain;
+            auto again = load<array_bundle>(path, {mmap_mode::r}).get<double>("w");
+            REQUIRE(again[1] == -7.5);
+        }
+    }
+}
+
+TEST_CASE("a 256 MiB array loaded with mmap r is mapped, not copied", "[store][mmap][large]") {
+    temp_dir dir;
+    const std::size_t n = (std::size_t(256) << 20) / sizeof(double);
+    for (layout l : k_layouts) {
+        INFO("layout " << layout_name(l));
+        const std::string path = dir / store_name(l);
+        {
+            array_bundle bundle;
+            ndarray<double> big(shape_t{n});
+            for (std::size_t i = 0; i < n; i += 4096) big.data()[i] = static_cast<double>(i);
+            bundle.add("big", big);
+            dump_options options;
+            options.layout = l;
+            options.durable = false;
+            dump(bundle, path, options);
+        }
+        const std::size_t before = fitstore::test::resident_bytes();
+        load_report report;
+        auto m = load<array_bundle>(path, {mmap_mode::r}, &report);
+        const std::size_t after = fitstore::test::resident_bytes();
+        auto big = m.get<double>("big");
+        REQUIRE(report.arrays.size() == 1);
+        REQUIRE(report.arrays[0].mapped);
+        REQUIRE(big.is_mapped());
+        // The data pointer lies inside the mapping that owns it, not in a heap copy.
+        REQUIRE(big.as_any().owner().get() <= static_cast<const void*>(big.data()));
+        REQUIRE(static_cast<const char*>(static_cast<const void*>(big.data())) <
+                static_cast<const char*>(big.as_any().owner().get()) + 4096 + (std::size_t(256) << 20));
+        REQUIRE(after < before + (std::size_t(32) << 20));
+        REQUIRE(big[4096 * 3] == 4096.0 * 3);
+        // A copying load of the same store does grow RSS by the array: the check above can fail.
+        const std::size_t before_copy = fitstore::test::resident_bytes();
+        auto copied = load<array_bundle>(path);
+        REQUIRE(fitstore::test::resident_bytes() > before_copy + (std::size_t(200) << 20));
+        REQUIRE_FALSE(copied.get<double>("big").is_mapped());
+    }
+}

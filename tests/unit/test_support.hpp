@@ -1,0 +1,109 @@
+// Shared helpers for the Catch2 tests: temporary folders, random arrays,
+// bit-exact comparison, process memory.
+#pragma once
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/filesystem.hpp>
+
+#include "fitstore/ndarray.hpp"
+
+namespace fitstore::test {
+
+/// A fresh folder under $TMPDIR removed (with everything in it) at scope exit.
+class temp_dir {
+public:
+    temp_dir() {
+        const char* base = std::getenv("TMPDIR");
+        std::string pattern = std::string(base ? base : "/tmp") + "/fitstore-test-XXXXXX";
+        std::vector<char> buf(pattern.begin(), pattern.end());
+        buf.push_back('\0');
+        if (!::mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
+        m_path = buf.data();
+    }
+    ~temp_dir() {
+        boost::system::error_code ec;
+        boost::filesystem::remove_all(m_path, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    const std::string& path() const { return m_path; }
+    std::string operator/(const std::string& name) const { return m_path + "/" + name; }
+
+private:
+    std::string m_path;
+};
+
+/// An array of `type` and `shape` filled with seeded random bytes (bools 0/1, floats finite).
+inline any_array random_array(dtype type, const shape_t& shape, std::uint32_t seed) {
+    any_array a = any_array::allocate(type, shape);
+    std::mt19937_64 rng(seed);
+    auto* bytes = static_cast<std::uint8_t*>(a.mutable_data());
+    const std::size_t n = a.size();
+    switch (type) {
+        case dtype::bool_:
+            for (std::size_t i = 0; i < n; ++i) bytes[i] = rng() & 1;
+            break;
+        case dtype::float32: {
+            std::normal_distribution<float> d(0.f, 100.f);
+            auto* p = reinterpret_cast<float*>(bytes);
+            for (std::size_t i = 0; i < n; ++i) p[i] = d(rng);
+            break;
+        }
+        case dtype::float64: {
+            std::normal_distribution<double> d(0.0, 100.0);
+            auto* p = reinterpret_cast<double*>(bytes);
+            for (std::size_t i = 0; i < n; ++i) p[i] = d(rng);
+            break;
+        }
+        default:
+            // Narrow value range so compressors have something to work with.
+            for (std::size_t i = 0; i < a.nbytes(); ++i) bytes[i] = static_cast<std::uint8_t>(rng() % 7);
+    }
+    return a;
+}
+
+/// Same dtype, shape and bytes.
+inline bool bit_equal(const any_array& a, const any_array& b) {
+    return a.type() == b.type() && a.shape() == b.shape() &&
+           (a.nbytes() == 0 || std::memcmp(a.data(), b.data(), a.nbytes()) == 0);
+}
+
+/// Resident set size of this process in bytes.
+inline std::size_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::size_t pages_total = 0, pages_resident = 0;
+    statm >> pages_total >> pages_resident;
+    return pages_resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+inline std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+inline void write_file(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+}
+
+/// Runs a shell command, returning its exit status (-1 if it did not exit normally).
+inline int run_command(const std::string& command) {
+    const int status = std::system(command.c_str());
+    if (status == -1 || !WIFEXITED(status)) return -1;
+    return WEXITSTATUS(status);
+}
+
+}  // namespace fitstore::test
