@@ -97,7 +97,7 @@ public:
         if (values.size() != size())
             throw usage_error("", "", "ndarray: " + std::to_string(values.size()) + " values given for shape " +
                                           shape_to_string(this->shape()));
-        for (std::size_t i = 0; i < values.size(); ++i) data()[i] = values[i];
+        for (std::size_t i = 0; i < values.size(); ++i) mutable_data()[i] = values[i];
     }
     /// A one-dimensional array holding `values`.
     ndarray(std::initializer_list<T> values) : ndarray(shape_t{values.size()}, std::vector<T>(values)) {}
@@ -119,11 +119,11 @@ public:
     std::size_t rank() const noexcept { return m_array.rank(); }
     std::size_t size() const { return m_array.size(); }
     std::size_t nbytes() const { return m_array.nbytes(); }
+    /// Read access never throws, whatever the storage.
     const T* data() const noexcept { return static_cast<const T*>(m_array.data()); }
-    /// Writable pointer; throws usage_error for a read-only mapping.
-    T* data() { return static_cast<T*>(m_array.mutable_data()); }
+    /// Writable pointer; throws usage_error for a read-only mapping (mmap r).
+    T* mutable_data() const { return static_cast<T*>(m_array.mutable_data()); }
     const T& operator[](std::size_t i) const noexcept { return data()[i]; }
-    T& operator[](std::size_t i) { return data()[i]; }
     const T* begin() const noexcept { return data(); }
     const T* end() const { return data() + size(); }
     bool is_mapped() const noexcept { return m_array.is_mapped(); }
