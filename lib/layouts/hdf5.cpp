@@ -290,15 +290,7 @@ public:
         : m_path(path), m_target(path, atomic_target::kind::file, options.durable) {
         quiet_hdf5();
         h5z::register_filters();
-        h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-        // Every raw data allocation starts on a page: uncompressed datasets
-        // can then be mapped straight from the page cache. Small raw data is
-        // normally packed into shared blocks; turn that off so small arrays
-        // are aligned too.
-        H5Pset_alignment(fapl.get(), 1, file_alignment);
-        H5Pset_small_data_block_size(fapl.get(), 0);
-        H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
-        H5Pset_file_locking(fapl.get(), false, true);
+        h5_id fapl = make_fapl(false);
         m_file = h5_id(check_id(H5Fcreate(m_target.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()),
                                 side::write, m_path, "", "cannot create HDF5 file"),
                        H5Fclose);
@@ -308,6 +300,7 @@ public:
         quiet_hdf5();
         const std::string field = dataset_field(rec.key);
         m_storage = storage_for(rec);
+        use_alignment(m_storage == storage::contiguous);
         h5_id type = make_file_type(rec.type);
         h5_id space = make_space(rec.shape);
         h5_id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -402,6 +395,37 @@ public:
     }
 
 private:
+    // File access for the writer. Page alignment is a property of the open
+    // file, not of a dataset: with it, every allocation (a compressed chunk
+    // too) would be padded to 4 KiB. So contiguous datasets are created with
+    // the file opened aligned, chunks written with it opened unaligned.
+    static h5_id make_fapl(bool aligned) {
+        h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+        if (aligned) {
+            // Small raw data is normally packed into shared blocks; turn that
+            // off so that small arrays start on a page too.
+            H5Pset_alignment(fapl.get(), 1, file_alignment);
+            H5Pset_small_data_block_size(fapl.get(), 0);
+            H5Pset_meta_block_size(fapl.get(), file_alignment);
+        }
+        H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+        H5Pset_file_locking(fapl.get(), false, true);
+        return fapl;
+    }
+
+    void use_alignment(bool aligned) {
+        if (aligned == m_aligned) return;
+        m_dataset.reset();
+        const herr_t closed = H5Fclose(m_file.get());
+        m_file = h5_id();
+        check(closed, side::write, m_path, "", "cannot close HDF5 file");
+        h5_id fapl = make_fapl(aligned);
+        m_file = h5_id(check_id(H5Fopen(m_target.temp_path().c_str(), H5F_ACC_RDWR, fapl.get()), side::write,
+                                m_path, "", "cannot reopen HDF5 file"),
+                       H5Fclose);
+        m_aligned = aligned;
+    }
+
     void set_filters(hid_t dcpl, const array_record& rec, const std::string& field) {
         const int level = effective_level(rec.codec);
         const auto fail = [&](herr_t status) { check(status, side::write, m_path, field, "cannot set filter"); };
@@ -464,6 +488,7 @@ private:
     h5_id m_dataset;
     h5_id m_type;
     storage m_storage = storage::contiguous;
+    bool m_aligned = false;
     std::vector<std::uint8_t> m_scratch;
 };
 
@@ -541,12 +566,11 @@ public:
             }
             case storage::chunked: break;
         }
-        if (rec.codec.id == codec_id::lz4) {
-            read_stored_chunk(ds, rec, index, m_scratch);
+        std::vector<std::uint8_t>& stored = rec.codec.id == codec_id::lz4 ? m_scratch : out;
+        if (!read_stored_chunk(ds, rec, index, stored))
+            reencode_chunk(ds, rec, index, out);
+        else if (rec.codec.id == codec_id::lz4)
             h5z::lz4_hdf5_to_numcodecs(m_scratch.data(), m_scratch.size(), rec.chunk_raw_bytes(), out, m_path, field);
-        } else {
-            read_stored_chunk(ds, rec, index, out);
-        }
     }
 
     void read_chunk_into(const array_record& rec, std::size_t index, void* dst, std::size_t bytes) override {
@@ -563,12 +587,13 @@ public:
             return;
         }
         const auto offset = chunk_offset(rec, index);
-        const std::uint64_t stored = checked_chunk_size(ds, rec, index, offset);
+        unsigned mask = 0;
+        const std::uint64_t stored = checked_chunk_size(ds, rec, index, offset, mask);
         if (stored != bytes)
             throw format_error(m_path, field, "chunk " + std::to_string(index) + ": expected " +
                                                   std::to_string(bytes) + " bytes, found " + std::to_string(stored));
-        std::uint32_t mask = 0;
-        check(H5Dread_chunk(ds.id.get(), H5P_DEFAULT, offset.data(), &mask, dst), side::read, m_path, field,
+        std::uint32_t filters = 0;
+        check(H5Dread_chunk(ds.id.get(), H5P_DEFAULT, offset.data(), &filters, dst), side::read, m_path, field,
               "cannot read chunk");
     }
 
@@ -720,22 +745,19 @@ private:
     }
 
     // Size of the stored chunk, checked against the manifest and the file.
+    // `mask` receives the chunk's filter mask (bits of filters skipped when it was written).
     std::uint64_t checked_chunk_size(const dataset_info& ds, const array_record& rec, std::size_t index,
-                                     const std::vector<hsize_t>& offset) {
+                                     const std::vector<hsize_t>& offset, unsigned& mask) {
         const std::string field = dataset_field(rec.key);
         if (index >= rec.chunks.size())
             throw format_error(m_path, field, "chunk " + std::to_string(index) + " is not in the manifest");
-        unsigned mask = 0;
+        mask = 0;
         haddr_t addr = HADDR_UNDEF;
         hsize_t size = 0;
         if (H5Dget_chunk_info_by_coord(ds.id.get(), offset.data(), &mask, &addr, &size) < 0)
             throw_hdf5(side::read, m_path, field, "cannot locate chunk " + std::to_string(index));
         if (addr == HADDR_UNDEF)
             throw format_error(m_path, field, "chunk " + std::to_string(index) + " is missing from the file");
-        if (mask != 0)
-            throw format_error(m_path, field, "chunk " + std::to_string(index) +
-                                                  " was stored with some filters skipped (filter mask " +
-                                                  std::to_string(mask) + ")");
         if (size != rec.chunks[index].stored_bytes)
             throw format_error(m_path, field + " chunk " + std::to_string(index),
                                "expected " + std::to_string(rec.chunks[index].stored_bytes) +
@@ -745,13 +767,42 @@ private:
         return size;
     }
 
-    void read_stored_chunk(const dataset_info& ds, const array_record& rec, std::size_t index,
+    // The chunk's stored bytes; false (and `out` untouched) if the writer
+    // skipped optional filters for it (h5py marks its filters optional, and
+    // HDF5 then stores chunks that do not shrink unfiltered).
+    bool read_stored_chunk(const dataset_info& ds, const array_record& rec, std::size_t index,
                            std::vector<std::uint8_t>& out) {
         const auto offset = chunk_offset(rec, index);
-        out.resize(static_cast<std::size_t>(checked_chunk_size(ds, rec, index, offset)));
-        std::uint32_t mask = 0;
-        check(H5Dread_chunk(ds.id.get(), H5P_DEFAULT, offset.data(), &mask, out.data()), side::read, m_path,
+        unsigned mask = 0;
+        const std::uint64_t size = checked_chunk_size(ds, rec, index, offset, mask);
+        if (mask != 0) return false;
+        out.resize(static_cast<std::size_t>(size));
+        std::uint32_t filters = 0;
+        check(H5Dread_chunk(ds.id.get(), H5P_DEFAULT, offset.data(), &filters, out.data()), side::read, m_path,
               dataset_field(rec.key), "cannot read chunk");
+        return true;
+    }
+
+    // A chunk with skipped filters: let HDF5 decode its region, then encode
+    // it canonically (edge chunks zero-padded, as zarr stores them).
+    void reencode_chunk(const dataset_info& ds, const array_record& rec, std::size_t index,
+                        std::vector<std::uint8_t>& out) {
+        const std::string field = dataset_field(rec.key);
+        const auto start = chunk_offset(rec, index);
+        std::vector<hsize_t> count(start.size()), chunk = to_hsize(rec.chunk_shape);
+        for (std::size_t d = 0; d < start.size(); ++d) count[d] = std::min<hsize_t>(chunk[d], rec.shape[d] - start[d]);
+        h5_id file_space(check_id(H5Dget_space(ds.id.get()), side::read, m_path, field, "cannot read shape"),
+                         H5Sclose);
+        h5_id mem_space(H5Screate_simple(static_cast<int>(chunk.size()), chunk.data(), nullptr), H5Sclose);
+        const std::vector<hsize_t> zero(start.size(), 0);
+        check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+              side::read, m_path, field, "cannot select chunk");
+        check(H5Sselect_hyperslab(mem_space.get(), H5S_SELECT_SET, zero.data(), nullptr, count.data(), nullptr),
+              side::read, m_path, field, "cannot select chunk");
+        std::vector<std::uint8_t> raw(rec.chunk_raw_bytes(), 0);
+        check(H5Dread(ds.id.get(), ds.type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT, raw.data()),
+              side::read, m_path, field, "cannot read chunk");
+        encode_chunk(rec.codec, rec.item_size(), raw.data(), raw.size(), out);
     }
 
     std::string m_path;
