@@ -14,7 +14,7 @@ using fitstore::test::temp_dir;
 
 namespace {
 
-const std::vector<layout> k_layouts = {layout::directory, layout::blob};
+const std::vector<layout> k_layouts = {layout::directory, layout::blob, layout::hdf5};
 
 const std::vector<codec_spec> k_codecs = {
     parse_codec("none"),         parse_codec("zlib:1"),  parse_codec("zstd:3", true),
