@@ -1,14 +1,43 @@
-// Placeholder: the 'convert' command lands with its issue.
+// fitstore convert SRC DST: re-store a model in another layout or codec,
+// bit-exact, keeping provenance and unknown manifest keys.
 #include <iostream>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
+#include "fitstore/store.hpp"
 
 namespace fitstore::cli {
-void add_convert_command(CLI::App& app) {
-    auto* cmd = app.add_subcommand("convert", "(not built yet)");
-    cmd->callback([] {
-        std::cerr << "fitstore convert: not built yet\n";
-        command_result() = exit_bad_input;
-    });
+namespace {
+
+struct convert_args {
+    std::string src, dst;
+    write_flags flags;
+};
+
+void run_convert(const convert_args& args) {
+    const store_contents contents = read_store(args.src);
+    const manifest m = manifest_from_json(contents.manifest, args.src);
+    dump_options options = to_dump_options(args.flags, contents.report.layout);
+    if (args.flags.codec.empty() && !args.flags.shuffle) {
+        // Without --codec every array keeps the codec it had.
+        for (const auto& [key, rec] : m.arrays) options.array_codecs[key] = rec.codec;
+    }
+    options.provenance = m.provenance;
+    options.extra = m.extra;
+    write_store(contents.root, args.dst, options);
+    std::cerr << "converted " << args.src << " (" << layout_name(contents.report.layout) << ") to " << args.dst << " ("
+              << layout_name(options.layout) << ")\n";
 }
+
+}  // namespace
+
+void add_convert_command(CLI::App& app) {
+    auto args = std::make_shared<convert_args>();
+    auto* cmd = app.add_subcommand("convert", "Convert a store to another layout or codec (bit-exact)");
+    cmd->add_option("SRC", args->src, "Store to read")->required();
+    cmd->add_option("DST", args->dst, "Store to write")->required();
+    add_write_flags(cmd, args->flags);
+    cmd->callback([args] { run_convert(*args); });
+}
+
 }  // namespace fitstore::cli

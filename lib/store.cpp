@@ -126,7 +126,9 @@ void build_records(const stored_object& obj, const std::string& prefix, object_r
         rec.key = join_key(prefix, name);
         rec.type = array.type();
         rec.shape = array.shape();
-        rec.codec = options.codec;
+        auto override_codec = options.array_codecs.find(join_key(prefix, name));
+        rec.codec = override_codec == options.array_codecs.end() ? options.codec : override_codec->second;
+        validate_codec(rec.codec);
         rec.chunk_shape = choose_chunk_shape(rec.shape, rec.type, rec.codec, options.chunk_bytes);
         rec.raw_bytes = array.nbytes();
         std::size_t n = 1;
@@ -529,15 +531,26 @@ void write_store(const stored_object& root, const std::string& path, const dump_
     write_all(root, *writer, options, options.layout);
 }
 
+namespace {
+std::unique_ptr<layout_reader> open_reader(const std::string& path, layout l) {
+    switch (l) {
+        case layout::directory: return detail::open_directory_reader(path);
+        case layout::hdf5: return detail::open_hdf5_reader(path);
+        case layout::blob: return detail::open_blob_file_reader(path);
+    }
+    throw usage_error(path, "layout", "unknown layout");
+}
+}  // namespace
+
 store_contents read_store(const std::string& path, const load_options& options) {
     const layout l = detect_layout(path);
-    std::unique_ptr<layout_reader> reader;
-    switch (l) {
-        case layout::directory: reader = detail::open_directory_reader(path); break;
-        case layout::hdf5: reader = detail::open_hdf5_reader(path); break;
-        case layout::blob: reader = detail::open_blob_file_reader(path); break;
-    }
-    return read_all(*reader, options, l);
+    return read_all(*open_reader(path, l), options, l);
+}
+
+manifest read_store_manifest(const std::string& path, nlohmann::json* raw) {
+    auto reader = open_reader(path, detect_layout(path));
+    if (raw) *raw = reader->manifest_json();
+    return reader->get_manifest();
 }
 
 std::vector<std::uint8_t> write_blob_bytes(const stored_object& root, const dump_options& options) {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,7 @@
 
 #include "fitstore/archive.hpp"
 #include "fitstore/codec.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/stored_object.hpp"
 
 namespace fitstore {
@@ -35,6 +37,8 @@ mmap_mode parse_mmap_mode(std::string_view text);
 struct dump_options {
     fitstore::layout layout = layout::directory;
     codec_spec codec{};
+    /// Codec overrides by array key ("scaler/mean"); arrays not listed use `codec`.
+    std::map<std::string, codec_spec> array_codecs;
     /// Target bytes per chunk along axis 0 (an uncompressed array is always one chunk).
     std::size_t chunk_bytes = std::size_t(4) << 20;
     /// Worker threads for compression; 0 = all cores.
@@ -82,6 +86,10 @@ struct store_contents {
 /// Which layout the store at `path` has, judged from its content (not its name).
 /// Throws format_error if it is none of them, io_error if it cannot be read.
 layout detect_layout(const std::string& path);
+
+/// Reads and validates only the manifest of the store at `path` (no array data):
+/// cheap even for huge models. `raw`, if given, receives the JSON as stored.
+manifest read_store_manifest(const std::string& path, nlohmann::json* raw = nullptr);
 
 /// Writes `root` to `path` atomically: the old store at `path`, if any, is
 /// replaced only once the new one is complete. Throws error; on failure the old

@@ -1,0 +1,30 @@
+// Options shared by the commands that write stores (pack, convert, fit).
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "fitstore/store.hpp"
+
+namespace fitstore::cli {
+
+/// The raw text of the store-writing options, turned into dump_options after parsing.
+struct write_flags {
+    std::string layout;      ///< empty: the command's default
+    std::string codec;       ///< empty: the command's default
+    bool shuffle = false;
+    double chunk_mb = 4.0;
+    unsigned threads = 0;
+    bool no_fsync = false;
+};
+
+/// Adds --layout, --codec, --shuffle, --chunk-mb, --threads and --no-fsync to `cmd`.
+void add_write_flags(CLI::App* cmd, write_flags& flags);
+/// Builds dump_options from parsed flags; throws usage_error for bad values.
+dump_options to_dump_options(const write_flags& flags, layout default_layout);
+
+/// "12.3 MiB" for tables.
+std::string human_bytes(double bytes);
+
+}  // namespace fitstore::cli
