@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -33,27 +34,18 @@ unique_fd create_file_at(int dirfd, const std::string& name, const std::string& 
     return unique_fd(fd);
 }
 
-void write_all(int fd, const void* data, std::size_t size, const std::string& path) {
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-        // Linux caps one write at ~2 GiB; keep requests well under it.
-        const std::size_t request = size < (std::size_t(1) << 30) ? size : (std::size_t(1) << 30);
-        const ssize_t n = ::write(fd, p, request);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno(path, "write failed");
-        }
-        if (n == 0) throw io_error(path, "", "write failed: wrote 0 bytes");
-        p += n;
-        size -= static_cast<std::size_t>(n);
-    }
-}
+namespace {
 
-void pwrite_all(int fd, const void* data, std::size_t size, std::uint64_t offset, const std::string& path) {
+// Linux caps one transfer at ~2 GiB; keep requests well under it.
+constexpr std::size_t k_max_request = std::size_t(1) << 30;
+
+/// Writes all of `data` through `op(pointer, bytes, offset)` (write or pwrite),
+/// retrying short writes and EINTR.
+template <class Op>
+void write_loop(const void* data, std::size_t size, std::uint64_t offset, const std::string& path, Op op) {
     const char* p = static_cast<const char*>(data);
     while (size > 0) {
-        const std::size_t request = size < (std::size_t(1) << 30) ? size : (std::size_t(1) << 30);
-        const ssize_t n = ::pwrite(fd, p, request, static_cast<off_t>(offset));
+        const ssize_t n = op(p, std::min(size, k_max_request), offset);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno(path, "write failed");
@@ -65,11 +57,22 @@ void pwrite_all(int fd, const void* data, std::size_t size, std::uint64_t offset
     }
 }
 
+}  // namespace
+
+void write_all(int fd, const void* data, std::size_t size, const std::string& path) {
+    write_loop(data, size, 0, path, [fd](const char* p, std::size_t n, std::uint64_t) { return ::write(fd, p, n); });
+}
+
+void pwrite_all(int fd, const void* data, std::size_t size, std::uint64_t offset, const std::string& path) {
+    write_loop(data, size, offset, path, [fd](const char* p, std::size_t n, std::uint64_t at) {
+        return ::pwrite(fd, p, n, static_cast<off_t>(at));
+    });
+}
+
 void pread_exact(int fd, void* data, std::size_t size, std::uint64_t offset, const std::string& path) {
     char* p = static_cast<char*>(data);
     while (size > 0) {
-        const std::size_t request = size < (std::size_t(1) << 30) ? size : (std::size_t(1) << 30);
-        const ssize_t n = ::pread(fd, p, request, static_cast<off_t>(offset));
+        const ssize_t n = ::pread(fd, p, std::min(size, k_max_request), static_cast<off_t>(offset));
         if (n < 0) {
             if (errno == EINTR) continue;
             throw_errno(path, "read failed");
