@@ -104,6 +104,26 @@ def zstd_needs_our_plugin(path):
                                                                                  result.stderr.strip()[-200:]))
 
 
+def convert_is_bit_exact(folder, source, arrays):
+    """fitstore convert through every ordered pair of layouts keeps every array bit-exact."""
+    chain = [("directory", "lz4"), ("hdf5", "zlib:3"), ("blob", "none"), ("hdf5", "none"),
+             ("directory", "none"), ("blob", "zstd:5"), ("directory", "blosc-zstd:3"), ("hdf5", "zstd:3")]
+    suffix = {"directory": "", "hdf5": ".h5", "blob": ".blob"}
+    src = source
+    for i, (layout, codec) in enumerate(chain):
+        dst = os.path.join(folder, "conv%d%s" % (i, suffix[layout]))
+        subprocess.run([CLI, "convert", src, dst, "--layout", layout, "--codec", codec, "--no-fsync"], check=True)
+        out = os.path.join(folder, "conv%d-npy" % i)
+        subprocess.run([CLI, "unpack", dst, out], check=True)
+        for name, expected in arrays.items():
+            got = np.load(os.path.join(out, name + ".npy"))
+            check(got.dtype == expected.dtype and got.shape == expected.shape and got.tobytes() == expected.tobytes(),
+                  "convert to %s/%s: %s bit-exact" % (layout, codec, name))
+        if layout == "hdf5":
+            check_file(dst, codec + " (converted)", arrays)
+        src = dst
+
+
 def main():
     check(os.path.exists(os.path.join(PLUGIN_DIR, "libfitstore_h5z_zstd.so")),
           "zstd plugin built in FITSTORE_HDF5_PLUGIN_DIR=" + PLUGIN_DIR)
@@ -116,6 +136,7 @@ def main():
             check_file(out, label, arrays)
             if codec.startswith("zstd") and not extra:
                 zstd_needs_our_plugin(out)
+        convert_is_bit_exact(folder, os.path.join(folder, "blosc-lz4_5+shuffle.h5"), arrays)
     print("%d passed, %d failed" % (PASSED, len(FAILURES)))
     return 1 if FAILURES else 0
 
