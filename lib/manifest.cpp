@@ -64,6 +64,19 @@ std::string hex64(std::uint64_t v) {
     return buf;
 }
 
+// The manifest's own checksum: XXH3-64 of its canonical text (compact, keys
+// sorted) without this key. Arrays carry per-chunk checksums, but parameters,
+// types and shapes live only in the manifest; without this a damaged digit of
+// a parameter would load as a different model.
+constexpr const char* k_checksum_key = "manifest_xxh3";
+
+std::uint64_t manifest_checksum(const json& j) {
+    json copy = j;
+    copy.erase(k_checksum_key);
+    const std::string text = copy.dump();
+    return xxh3_64(text.data(), text.size());
+}
+
 void merge_extra(json& j, const json& extra) {
     if (!extra.is_object()) return;
     for (const auto& item : extra.items())
@@ -363,6 +376,7 @@ json manifest_to_json(const manifest& m) {
     j["arrays"] = std::move(arrays);
     j["provenance"] = m.provenance;
     merge_extra(j, m.extra);
+    j[k_checksum_key] = hex64(manifest_checksum(j));
     return j;
 }
 
@@ -403,7 +417,19 @@ manifest manifest_from_json(const json& j, const std::string& path) {
             v.fail("provenance", "expected an object, found " + validator::found(j["provenance"]));
         m.provenance = j["provenance"];
     }
-    m.extra = validator::extra_of(j, {"format", "format_version", "layout", "root", "arrays", "provenance"});
+    m.extra = validator::extra_of(j, {"format", "format_version", "layout", "root", "arrays", "provenance",
+                                      k_checksum_key});
+    // Checked after the structure so that a malformed field is named precisely;
+    // optional so that hand-written manifests (and older files) still load.
+    if (j.contains(k_checksum_key)) {
+        const std::string hex = v.string_field(j[k_checksum_key], k_checksum_key, 64);
+        const std::string actual = hex64(manifest_checksum(j));
+        if (hex != actual)
+            throw checksum_error(path, k_checksum_key,
+                                 "expected " + actual + " (XXH3-64 of the manifest's content), found " +
+                                     validator::found(hex) +
+                                     ": the manifest is damaged or was edited (remove this key after a deliberate edit)");
+    }
     return m;
 }
 

@@ -181,7 +181,8 @@ void write_array(layout_writer& writer, array_record& rec, const any_array& arra
     if (rec.codec.id == codec_id::none) {
         // One chunk written straight from the caller's memory; hashing overlaps the write.
         for (std::size_t i = 0; i < n; ++i) {
-            const auto [offset, length] = logical(i);
+            // Plain variables, not a structured binding: lambdas may not capture those before C++20 (clang).
+            const std::size_t offset = logical(i).first, length = logical(i).second;
             std::deque<std::future<std::uint64_t>> pending;
             drain_on_exit<std::uint64_t> guard{pending};
             pending.push_back(pool.submit([=] { return xxh3_64(base + offset, length); }));

@@ -36,6 +36,9 @@ std::string make_store(const temp_dir& dir, const char* codec, layout l = layout
 void edit_manifest(const std::string& store, const std::function<void(json&)>& edit) {
     json j = json::parse(read_file(store + "/manifest.json"));
     edit(j);
+    // A deliberate edit drops the manifest's own checksum (optional), so the
+    // edited field itself is what the loader judges.
+    j.erase("manifest_xxh3");
     write_file(store + "/manifest.json", j.dump());
 }
 
@@ -214,4 +217,33 @@ TEST_CASE("a path that is no store is refused, and never replaced", "[store][bad
     REQUIRE_THROWS_WITH(dump(sample_bundle(), dir / "notes.txt"), Catch::Contains("refusing to replace"));
     REQUIRE(read_file(dir / "notes.txt") == "precious");
     REQUIRE_THROWS_WITH(load<array_bundle>(dir / "missing"), Catch::Contains("no such file"));
+}
+
+TEST_CASE("a damaged parameter in the manifest fails the manifest checksum", "[store][bad]") {
+    temp_dir dir;
+    for (layout l : {layout::directory, layout::blob}) {
+        INFO(layout_name(l));
+        array_bundle b = sample_bundle();
+        b.attributes["C"] = "1.5";
+        const std::string path = dir / (l == layout::blob ? "p.blob" : "p");
+        dump_options options;
+        options.layout = l;
+        dump(b, path, options);
+        const std::string file = l == layout::blob ? path : path + "/manifest.json";
+        std::string bytes = read_file(file);
+        const auto at = bytes.find("\"1.5\"");
+        REQUIRE(at != std::string::npos);
+        bytes[at + 1] = '7';  // still valid JSON, still a valid manifest: only the checksum can tell
+        write_file(file, bytes);
+        REQUIRE_THROWS_AS(load<array_bundle>(path), checksum_error);
+        REQUIRE_THROWS_WITH(load<array_bundle>(path), Catch::Contains("manifest_xxh3") &&
+                                                          Catch::Contains("the manifest is damaged or was edited"));
+        // Without the key (a hand-written manifest) the edit is taken as meant.
+        if (l == layout::directory) {
+            json j = json::parse(bytes);
+            j.erase("manifest_xxh3");
+            write_file(file, j.dump());
+            REQUIRE(load<array_bundle>(path).attributes.at("C") == "7.5");
+        }
+    }
 }
