@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "fitstore/errors.hpp"
@@ -296,42 +297,54 @@ public:
                        H5Fclose);
     }
 
+    void begin(const manifest& skeleton) override {
+        quiet_hdf5();
+        // Page alignment applies to every allocation of the open file, and
+        // metadata aligned to 4 KiB would bloat it. So mappable datasets are
+        // created unaligned with late allocation, then the file is reopened
+        // aligned once and each one's storage allocated by a one-element
+        // write; their data is written later from the caller's memory.
+        std::vector<const array_record*> mappable;
+        for (const auto& [key, rec] : skeleton.arrays)
+            if (needs_alignment(rec)) mappable.push_back(&rec);
+        if (mappable.empty()) return;
+        for (const array_record* rec : mappable) create_dataset(*rec, H5D_ALLOC_TIME_LATE);
+        use_alignment(true);
+        const std::uint64_t zero = 0;
+        for (const array_record* rec : mappable) {
+            const std::string field = dataset_field(rec->key);
+            h5_id ds(check_id(H5Dopen2(m_file.get(), ("/" + rec->key).c_str(), H5P_DEFAULT), side::write, m_path,
+                              field, "cannot open dataset"),
+                     H5Dclose);
+            h5_id type(H5Dget_type(ds.get()), H5Tclose);
+            h5_id file_space(H5Dget_space(ds.get()), H5Sclose);
+            if (!rec->shape.empty()) {
+                const std::vector<hsize_t> start(rec->shape.size(), 0), one(rec->shape.size(), 1);
+                H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, one.data(), nullptr);
+            }
+            h5_id mem_space(H5Screate(H5S_SCALAR), H5Sclose);
+            check(H5Dwrite(ds.get(), type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT, &zero), side::write,
+                  m_path, field, "cannot allocate dataset");
+            m_precreated.insert(rec->key);
+        }
+        use_alignment(false);
+    }
+
     void begin_array(const array_record& rec) override {
         quiet_hdf5();
         const std::string field = dataset_field(rec.key);
         m_storage = storage_for(rec);
-        use_alignment(m_storage == storage::contiguous);
-        h5_id type = make_file_type(rec.type);
-        h5_id space = make_space(rec.shape);
-        h5_id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
-        H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
-        if (m_storage == storage::chunked) {
-            if (rec.chunk_shape.size() != rec.shape.size() || rec.shape.empty())
-                throw usage_error(m_path, field, "chunk shape " + shape_to_string(rec.chunk_shape) +
-                                                     " does not fit shape " + shape_to_string(rec.shape));
-            auto chunk = to_hsize(rec.chunk_shape);
-            auto dims = to_hsize(rec.shape);
-            // HDF5 wants chunk dims within fixed dims; an axis whose chunk is
-            // larger than the array is declared extendible instead.
-            std::vector<hsize_t> maxdims = dims;
-            for (std::size_t d = 0; d < dims.size(); ++d)
-                if (chunk[d] > dims[d]) maxdims[d] = H5S_UNLIMITED;
-            if (maxdims != dims)
-                space = h5_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), maxdims.data()), H5Sclose);
-            check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), side::write, m_path, field,
-                  "invalid chunk shape");
-            set_filters(dcpl.get(), rec, field);
+        if (m_precreated.count(rec.key) != 0) {
+            m_dataset = h5_id(check_id(H5Dopen2(m_file.get(), ("/" + rec.key).c_str(), H5P_DEFAULT), side::write,
+                                       m_path, field, "cannot open dataset"),
+                              H5Dclose);
         } else {
-            check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), side::write, m_path, field, "cannot set layout");
-            H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY);
+            // Without begin() the dataset is allocated at creation, aligned.
+            use_alignment(needs_alignment(rec));
+            m_dataset = create_dataset(rec, H5D_ALLOC_TIME_EARLY);
         }
-        h5_id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-        H5Pset_create_intermediate_group(lcpl.get(), 1);
-        m_dataset = h5_id(check_id(H5Dcreate2(m_file.get(), ("/" + rec.key).c_str(), type.get(), space.get(),
-                                              lcpl.get(), dcpl.get(), H5P_DEFAULT),
-                                   side::write, m_path, field, "cannot create dataset"),
-                          H5Dclose);
-        m_type = std::move(type);
+        m_type = h5_id(check_id(H5Dget_type(m_dataset.get()), side::write, m_path, field, "cannot read type"),
+                       H5Tclose);
         write_string_attribute(m_dataset.get(), "dtype", std::string(dtype_name(rec.type)), m_path);
         write_string_attribute(m_dataset.get(), "codec", codec_to_string(rec.codec), m_path);
     }
@@ -395,10 +408,48 @@ public:
     }
 
 private:
-    // File access for the writer. Page alignment is a property of the open
-    // file, not of a dataset: with it, every allocation (a compressed chunk
-    // too) would be padded to 4 KiB. So contiguous datasets are created with
-    // the file opened aligned, chunks written with it opened unaligned.
+    static bool needs_alignment(const array_record& rec) {
+        return storage_for(rec) == storage::contiguous && rec.raw_bytes > 0;
+    }
+
+    h5_id create_dataset(const array_record& rec, H5D_alloc_time_t contiguous_alloc) {
+        const std::string field = dataset_field(rec.key);
+        const storage kind = storage_for(rec);
+        h5_id type = make_file_type(rec.type);
+        h5_id space = make_space(rec.shape);
+        h5_id dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+        H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER);
+        if (kind == storage::chunked) {
+            if (rec.chunk_shape.size() != rec.shape.size() || rec.shape.empty())
+                throw usage_error(m_path, field, "chunk shape " + shape_to_string(rec.chunk_shape) +
+                                                     " does not fit shape " + shape_to_string(rec.shape));
+            auto chunk = to_hsize(rec.chunk_shape);
+            auto dims = to_hsize(rec.shape);
+            // HDF5 wants chunk dims within fixed dims; an axis whose chunk is
+            // larger than the array is declared extendible instead.
+            std::vector<hsize_t> maxdims = dims;
+            for (std::size_t d = 0; d < dims.size(); ++d)
+                if (chunk[d] > dims[d]) maxdims[d] = H5S_UNLIMITED;
+            if (maxdims != dims)
+                space = h5_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), maxdims.data()), H5Sclose);
+            check(H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data()), side::write, m_path, field,
+                  "invalid chunk shape");
+            set_filters(dcpl.get(), rec, field);
+        } else {
+            check(H5Pset_layout(dcpl.get(), H5D_CONTIGUOUS), side::write, m_path, field, "cannot set layout");
+            H5Pset_alloc_time(dcpl.get(), contiguous_alloc);
+        }
+        // No timestamps: the same model dumps to the same bytes.
+        H5Pset_obj_track_times(dcpl.get(), false);
+        h5_id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+        H5Pset_create_intermediate_group(lcpl.get(), 1);
+        return h5_id(check_id(H5Dcreate2(m_file.get(), ("/" + rec.key).c_str(), type.get(), space.get(), lcpl.get(),
+                                         dcpl.get(), H5P_DEFAULT),
+                              side::write, m_path, field, "cannot create dataset"),
+                     H5Dclose);
+    }
+
+    // File access for the writer, page-aligned or not (see begin()).
     static h5_id make_fapl(bool aligned) {
         h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
         if (aligned) {
@@ -406,10 +457,10 @@ private:
             // off so that small arrays start on a page too.
             H5Pset_alignment(fapl.get(), 1, file_alignment);
             H5Pset_small_data_block_size(fapl.get(), 0);
-            H5Pset_meta_block_size(fapl.get(), file_alignment);
         }
         H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
         H5Pset_file_locking(fapl.get(), false, true);
+        H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V110, H5F_LIBVER_V110);
         return fapl;
     }
 
@@ -489,6 +540,7 @@ private:
     h5_id m_type;
     storage m_storage = storage::contiguous;
     bool m_aligned = false;
+    std::set<std::string> m_precreated;  // datasets begin() created aligned
     std::vector<std::uint8_t> m_scratch;
 };
 
