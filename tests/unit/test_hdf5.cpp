@@ -447,3 +447,35 @@ TEST_CASE("readers open hdf5 files that another process holds locked", "[hdf5]")
     }
     if (saved) ::setenv("HDF5_USE_FILE_LOCKING", saved_value.c_str(), 1);
 }
+
+TEST_CASE("a damaged hdf5 chunk never loads as numbers", "[hdf5][bad]") {
+    temp_dir dir;
+    for (const char* text : {"none", "zlib:6", "zstd:3", "lz4", "blosc-lz4:5", "blosc-zstd:3"}) {
+        INFO("codec " << text);
+        const codec_spec codec = parse_codec(text, std::string(text) != "none");
+        const std::string path = dir / "model.h5";
+        array_bundle bundle;
+        bundle.add("w", random_array(dtype::float64, {256, 4}, 11));
+        dump(bundle, path, h5_options(codec));
+        // Where HDF5 keeps chunk 0 (or the contiguous data).
+        haddr_t addr = HADDR_UNDEF;
+        hsize_t size = 0;
+        {
+            h5 f = open_rw(path);
+            h5 ds{H5Dopen2(f, "/w", H5P_DEFAULT), H5Dclose};
+            if (codec.id == codec_id::none) {
+                addr = H5Dget_offset(ds);
+                size = 256 * 4 * 8;
+            } else {
+                const hsize_t origin[2] = {0, 0};
+                unsigned mask = 0;
+                REQUIRE(H5Dget_chunk_info_by_coord(ds, origin, &mask, &addr, &size) >= 0);
+            }
+        }
+        REQUIRE(addr != HADDR_UNDEF);
+        std::string bytes = fitstore::test::read_file(path);
+        bytes[addr + size / 2] = static_cast<char>(bytes[addr + size / 2] ^ 0x10);
+        fitstore::test::write_file(path, bytes);
+        REQUIRE_THROWS_WITH(read_store(path), Catch::Contains("model.h5") && Catch::Contains("w"));
+    }
+}
