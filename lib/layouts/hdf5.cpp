@@ -68,6 +68,8 @@ public:
     ~h5_id() { reset(); }
 
     hid_t get() const noexcept { return m_id; }
+    /// Gives up ownership (the caller closes).
+    hid_t release() noexcept { return std::exchange(m_id, H5I_INVALID_HID); }
     explicit operator bool() const noexcept { return m_id >= 0; }
     void reset() noexcept {
         if (m_id >= 0 && m_close) m_close(m_id);
@@ -400,10 +402,7 @@ public:
         write_string_attribute(m_file.get(), format_attribute,
                                std::string(format_name) + " " + m.format_version, m_path);
         write_string_attribute(m_file.get(), manifest_attribute, manifest_to_json(m).dump(), m_path);
-        const herr_t closed = H5Fclose(m_file.get());
-        // The id is gone whether or not the close succeeded.
-        m_file = h5_id();
-        check(closed, side::write, m_path, "", "cannot close HDF5 file");
+        close_file();
         m_target.commit();
     }
 
@@ -464,12 +463,15 @@ private:
         return fapl;
     }
 
+    // Closes the file, reporting what HDF5 could not flush; the id is gone either way.
+    void close_file() {
+        check(H5Fclose(m_file.release()), side::write, m_path, "", "cannot close HDF5 file");
+    }
+
     void use_alignment(bool aligned) {
         if (aligned == m_aligned) return;
         m_dataset.reset();
-        const herr_t closed = H5Fclose(m_file.get());
-        m_file = h5_id();
-        check(closed, side::write, m_path, "", "cannot close HDF5 file");
+        close_file();
         h5_id fapl = make_fapl(aligned);
         m_file = h5_id(check_id(H5Fopen(m_target.temp_path().c_str(), H5F_ACC_RDWR, fapl.get()), side::write,
                                 m_path, "", "cannot reopen HDF5 file"),
