@@ -296,6 +296,17 @@ TEST_CASE("hdf5 files that read other files or contradict the manifest are refus
         REQUIRE_THROWS_WITH(read_store(path),
                             Catch::Contains("external storage refused") && Catch::Contains("dataset /w"));
     }
+    SECTION("virtual dataset") {
+        const std::string path = damaged_store(dir, [&](hid_t f) {
+            const hsize_t dims[2] = {64, 8};
+            h5 space{H5Screate_simple(2, dims, nullptr), H5Sclose};
+            h5 dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+            REQUIRE(H5Pset_virtual(dcpl, space, (dir / "elsewhere.h5").c_str(), "/data", space) >= 0);
+            replace_w(f, dcpl, {64, 8});
+        });
+        REQUIRE_THROWS_WITH(read_store(path),
+                            Catch::Contains("virtual dataset refused") && Catch::Contains("dataset /w"));
+    }
     SECTION("shape disagrees with the manifest") {
         const std::string path = damaged_store(dir, [&](hid_t f) { replace_w(f, H5P_DEFAULT, {8, 64}); });
         REQUIRE_THROWS_WITH(read_store(path), Catch::Contains("dataset /w") &&
