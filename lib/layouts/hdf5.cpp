@@ -307,8 +307,16 @@ public:
         // aligned once and each one's storage allocated by a one-element
         // write; their data is written later from the caller's memory.
         std::vector<const array_record*> mappable;
-        for (const auto& [key, rec] : skeleton.arrays)
+        for (const auto& [key, rec] : skeleton.arrays) {
+            // An HDF5 dataset cannot also be a group: "x" and "x/y" cannot both be arrays.
+            for (auto slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1))
+                if (skeleton.arrays.count(key.substr(0, slash)) != 0)
+                    throw usage_error(m_path, dataset_field(key),
+                                      "\"" + key.substr(0, slash) +
+                                          "\" is both an array and a parent of arrays; the hdf5 layout cannot store "
+                                          "that (a dataset cannot hold others): rename one of them");
             if (needs_alignment(rec)) mappable.push_back(&rec);
+        }
         if (mappable.empty()) return;
         for (const array_record* rec : mappable) create_dataset(*rec, H5D_ALLOC_TIME_LATE);
         use_alignment(true);

@@ -176,6 +176,20 @@ TEST_CASE("an hdf5 store is one file h5py understands", "[hdf5]") {
     }
 }
 
+TEST_CASE("an array that is also a parent of arrays is refused before anything is written", "[hdf5][bad]") {
+    temp_dir dir;
+    stored_object root;
+    root.type = "array_bundle";
+    root.arrays.emplace_back("x", random_array(dtype::float64, {3}, 1));
+    stored_object child;
+    child.type = "array_bundle";
+    child.arrays.emplace_back("y", random_array(dtype::float64, {3}, 2));
+    root.children.emplace_back("x", std::move(child));
+    REQUIRE_THROWS_WITH(write_store(root, dir / "m.h5", h5_options({})),
+                        Catch::Contains("dataset /x/y") && Catch::Contains("both an array and a parent"));
+    REQUIRE(boost::filesystem::is_empty(dir.path()));  // no store, no temporary
+}
+
 TEST_CASE("a mapped hdf5 array points into the file at H5Dget_offset", "[hdf5][mmap]") {
     temp_dir dir;
     const std::string path = dir / "model.h5";
