@@ -1,14 +1,42 @@
-// Placeholder: the 'bench' command lands with its issue.
+// fitstore bench: serialization speed of every layout and codec against the
+// single blob, cereal and the machine's limits (see benchmarks/bench.hpp).
 #include <iostream>
 
+#include "bench.hpp"
 #include "commands.hpp"
 
 namespace fitstore::cli {
 void add_bench_command(CLI::App& app) {
-    auto* cmd = app.add_subcommand("bench", "(not built yet)");
-    cmd->callback([] {
-        std::cerr << "fitstore bench: not built yet\n";
-        command_result() = exit_bad_input;
+    auto* cmd = app.add_subcommand("bench", "Benchmark dump/load speed of every layout and codec against the machine's limits");
+    static bench::bench_config config;
+    static bool quick = false;
+    static std::string child;
+    cmd->add_option("--sizes", config.sizes, "Model sizes (default 16M,256M,1G)")->delimiter(',');
+    cmd->add_option("--layouts", config.layouts, "directory,hdf5,blob,memory (dumps/loads),cereal (C++ peer)")
+        ->delimiter(',');
+    cmd->add_option("--codecs", config.codecs,
+                    "Codecs, e.g. none,lz4,zstd:1,zlib:3,blosc-zstd+shuffle (+shuffle turns byte shuffle on)")
+        ->delimiter(',');
+    cmd->add_option("--threads", config.threads, "Thread counts: 1, all or a number (default 1,all)")->delimiter(',');
+    cmd->add_option("--data", config.data, "realistic (3-decimal values) or random (full-precision uniform)")
+        ->check(CLI::IsMember({"realistic", "random"}));
+    cmd->add_option("--repeats", config.repeats, "Runs per case, each in a fresh process (default 3; --quick: 2)");
+    cmd->add_option("--json", config.json_path, "Write the results as JSON");
+    cmd->add_option("--chart", config.chart_path, "Write an SVG chart of the largest size");
+    cmd->add_option("--peers-json", config.peers_json, "Show results of benchmarks/peers.py --json beside fitstore's");
+    cmd->add_option("--dir", config.work_dir, "Folder for the stores being written (default /tmp)");
+    cmd->add_flag("--quick", quick, "Small sizes (1M,16M), 2 runs per case: about a minute");
+    cmd->add_option("--child", child, "internal: run one measurement")->group("");
+    cmd->callback([cmd] {
+        if (!child.empty()) {
+            command_result() = bench::run_child(child);
+            return;
+        }
+        if (quick) {
+            if (cmd->count("--sizes") == 0) config.sizes = {"1M", "16M"};
+            if (cmd->count("--repeats") == 0) config.repeats = 2;
+        }
+        command_result() = bench::run_bench(config);
     });
 }
 }  // namespace fitstore::cli

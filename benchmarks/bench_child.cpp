@@ -1,0 +1,321 @@
+// One measurement in a fresh process: the child builds the workload itself,
+// so every case starts with the same clean heap, page tables and peak-RSS
+// counter. Timings follow PITFALLS.md: before each timed call about twice the
+// payload is touched and unmapped (the VM returns freed memory to the host,
+// and first touch of such memory runs at a tenth of the speed), buffers are
+// page-aligned and advised for huge pages, raw array data sits at 4096-aligned
+// file offsets.
+#include <fcntl.h>
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <cereal/archives/binary.hpp>
+#include <cereal/types/vector.hpp>
+
+#include "bench.hpp"
+#include "bench_workload.hpp"
+#include "fitstore/store.hpp"
+#include "io/posix_file.hpp"
+
+namespace fitstore::bench {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+double now() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+/// Touches `bytes` of fresh anonymous memory and gives it back, so the host has
+/// backed the pages the next allocation (or page-cache growth) will get.
+void pretouch(std::size_t bytes) {
+    if (bytes == 0) return;
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    ::madvise(p, bytes, MADV_HUGEPAGE);
+    auto* c = static_cast<volatile char*>(p);
+    for (std::size_t i = 0; i < bytes; i += 4096) c[i] = 1;
+    ::munmap(p, bytes);
+}
+
+/// VmRSS or VmHWM of this process, in bytes.
+std::size_t status_bytes(const char* field) {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    const std::size_t n = std::strlen(field);
+    while (std::getline(in, line))
+        if (line.compare(0, n, field) == 0) return std::stoull(line.substr(n + 1)) * 1024;
+    return 0;
+}
+std::size_t rss() { return status_bytes("VmRSS"); }
+std::size_t peak_rss() { return status_bytes("VmHWM"); }
+
+/// Resets the peak-RSS counter to the current RSS (Linux >= 4.0).
+void reset_peak() {
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";
+}
+
+/// Gives freed heap memory back to the kernel so RSS drops to what is live.
+void release_heap() { ::malloc_trim(0); }
+
+std::uint64_t bytes_on_disk(const std::string& path) {
+    if (fs::is_directory(path)) {
+        std::uint64_t total = 0;
+        for (const auto& e : fs::recursive_directory_iterator(path))
+            if (e.is_regular_file()) total += e.file_size();
+        return total;
+    }
+    return fs::file_size(path);
+}
+
+/// Times `fn` after pre-touching; returns seconds.
+template <class F>
+double timed(std::size_t touch_bytes, F&& fn) {
+    pretouch(touch_bytes);
+    const double t0 = now();
+    fn();
+    return now() - t0;
+}
+
+// ---- the C++ single-blob peer: cereal's binary archive -----------------------
+
+struct cereal_model {
+    std::uint64_t n_sv = 0, n_features = 0;
+    std::vector<double> support_vectors, dual_coef;
+    double intercept = 0;
+    std::vector<std::int32_t> n_support, support;
+
+    template <class Archive>
+    void serialize(Archive& ar) {
+        ar(n_sv, n_features, support_vectors, dual_coef, intercept, n_support, support);
+    }
+};
+
+cereal_model to_cereal(const array_bundle& b) {
+    cereal_model m;
+    const auto sv = b.get<double>("support_vectors");
+    m.n_sv = sv.shape(0);
+    m.n_features = sv.shape(1);
+    m.support_vectors.assign(sv.begin(), sv.end());
+    const auto dual = b.get<double>("dual_coef");
+    m.dual_coef.assign(dual.begin(), dual.end());
+    m.intercept = b.get<double>("intercept")[0];
+    const auto ns = b.get<std::int32_t>("n_support");
+    m.n_support.assign(ns.begin(), ns.end());
+    const auto sup = b.get<std::int32_t>("support");
+    m.support.assign(sup.begin(), sup.end());
+    return m;
+}
+
+json run_cereal(array_bundle model, std::size_t payload, const std::string& dir, std::size_t base_rss) {
+    json r;
+    const std::string path = dir + "/model.cereal";
+    const double expected = first_prediction(model);
+    {
+        cereal_model m = to_cereal(model);
+        model.arrays.clear();
+        release_heap();
+        reset_peak();
+        r["dump_s"] = timed(2 * payload, [&] {
+            std::ofstream os(path, std::ios::binary | std::ios::trunc);
+            cereal::BinaryOutputArchive ar(os);
+            ar(m);
+            os.close();
+            if (!os) throw io_error(path, "", "cereal write failed");
+        });
+        r["dump_peak_rss"] = peak_rss() - base_rss;
+    }
+    release_heap();
+    r["fsync"] = false;
+    r["bytes_on_disk"] = bytes_on_disk(path);
+    const std::size_t before = rss();
+    reset_peak();
+    cereal_model loaded;
+    r["load_s"] = timed(2 * payload, [&] {
+        std::ifstream is(path, std::ios::binary);
+        cereal::BinaryInputArchive ar(is);
+        ar(loaded);
+    });
+    r["load_peak_rss"] = peak_rss() - before;
+    const double got = rbf_decision(loaded.support_vectors.data(), loaded.dual_coef.data(), loaded.intercept,
+                                     loaded.n_sv, loaded.n_features);
+    r["prediction_matches"] = got == expected;
+    return r;
+}
+
+// ---- fitstore cases ---------------------------------------------------------------
+
+json run_fitstore(array_bundle model, std::size_t payload, const json& spec, const std::string& dir,
+                  std::size_t base_rss) {
+    json r;
+    const std::string layout_text = spec.at("layout");
+    const bool in_memory = layout_text == "memory";
+    dump_options options;
+    options.layout = in_memory ? layout::blob : parse_layout(layout_text);
+    std::string codec_text = spec.at("codec");
+    bool shuffle = false;
+    if (const auto plus = codec_text.find("+shuffle"); plus != std::string::npos) {
+        shuffle = true;
+        codec_text.erase(plus);
+    }
+    options.codec = parse_codec(codec_text, shuffle);
+    options.codec.shuffle = shuffle;
+    options.threads = spec.at("threads");
+    load_options copy_load;
+    copy_load.threads = options.threads;
+    const std::string ext = options.layout == layout::hdf5 ? ".h5" : options.layout == layout::blob ? ".blob" : "";
+    const std::string path = dir + "/model" + ext;
+    const double expected = first_prediction(model);
+
+    // Dump: the model is live, so the peak includes it; the extra is what the dump adds.
+    std::vector<std::uint8_t> blob;
+    reset_peak();
+    if (in_memory) {
+        r["dump_s"] = timed(2 * payload, [&] { blob = dumps(model, options); });
+        r["fsync"] = false;
+        r["bytes_on_disk"] = blob.size();
+    } else {
+        r["dump_s"] = timed(2 * payload, [&] { dump(model, path, options); });
+        r["fsync"] = options.durable;
+    }
+    r["dump_peak_rss"] = peak_rss() - base_rss;
+    if (!in_memory) {
+        if (options.codec.id == codec_id::none) {
+            // np.save and cereal do not fsync: the same dump without it, for a fair comparison.
+            fs::remove_all(path);
+            dump_options fast = options;
+            fast.durable = false;
+            r["dump_nofsync_s"] = timed(2 * payload, [&] { dump(model, path, fast); });
+        }
+        r["bytes_on_disk"] = bytes_on_disk(path);
+    }
+    model.arrays.clear();
+    release_heap();
+
+    // Copying load (warm cache: the store was just written).
+    {
+        const std::size_t before = rss();
+        reset_peak();
+        array_bundle loaded;
+        r["load_s"] = timed(2 * payload, [&] {
+            loaded = in_memory ? loads<array_bundle>(blob, copy_load) : load<array_bundle>(path, copy_load);
+        });
+        r["load_peak_rss"] = peak_rss() - before;
+        r["prediction_matches"] = first_prediction(loaded) == expected;
+    }
+    release_heap();
+
+    // mmap load, then the first prediction straight from the mapped pages.
+    if (!in_memory) {
+        load_options mapped_load = copy_load;
+        mapped_load.mmap = mmap_mode::r;
+        load_report report;
+        array_bundle mapped;
+        r["mmap_load_s"] = timed(2 * payload, [&] { mapped = load<array_bundle>(path, mapped_load, &report); });
+        bool sv_mapped = false;
+        for (const auto& a : report.arrays)
+            if (a.key == "support_vectors") sv_mapped = a.mapped;
+        r["mapped"] = sv_mapped;
+        double got = 0;
+        const double t0 = now();
+        got = first_prediction(mapped);
+        r["first_predict_s"] = now() - t0;
+        r["prediction_matches"] = r["prediction_matches"].get<bool>() && got == expected;
+    }
+    return r;
+}
+
+// ---- the machine's limits on the same bytes ------------------------------------
+
+std::uint64_t align_page(std::uint64_t v) { return (v + 4095) / 4096 * 4096; }
+
+json run_limits(array_bundle model, std::size_t payload, const std::string& dir) {
+    json r;
+    {
+        // The first pass over resident data: the floor for a prediction.
+        const double t0 = now();
+        volatile double d = first_prediction(model);
+        (void)d;
+        r["predict_heap_s"] = now() - t0;
+    }
+    {
+        std::vector<std::shared_ptr<void>> copies;
+        r["memcpy_s"] = timed(2 * payload, [&] {
+            for (const auto& a : model.arrays) {
+                copies.push_back(allocate_buffer(a.second.nbytes(), false));
+                std::memcpy(copies.back().get(), a.second.data(), a.second.nbytes());
+            }
+        });
+    }
+    release_heap();
+    const std::string path = dir + "/limits.raw";
+    std::vector<std::uint64_t> offsets;
+    {
+        detail::unique_fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (!fd) detail::throw_errno(path, "cannot create");
+        pretouch(2 * payload);
+        const double t0 = now();
+        std::uint64_t offset = 0;
+        for (const auto& a : model.arrays) {
+            offsets.push_back(offset);
+            detail::pwrite_all(fd.get(), a.second.data(), a.second.nbytes(), offset, path);
+            offset = align_page(offset + a.second.nbytes());
+        }
+        const double t1 = now();
+        detail::fsync_fd(fd.get(), path);
+        const double t2 = now();
+        r["write_s"] = t1 - t0;
+        r["write_fsync_s"] = t2 - t0;
+    }
+    {
+        std::uint64_t size = 0;
+        detail::unique_fd fd = detail::open_regular_readonly(path, size);
+        std::vector<std::shared_ptr<void>> buffers;
+        r["read_s"] = timed(2 * payload, [&] {
+            for (std::size_t i = 0; i < model.arrays.size(); ++i) {
+                const std::size_t n = model.arrays[i].second.nbytes();
+                buffers.push_back(allocate_buffer(n, false));
+                detail::pread_exact(fd.get(), buffers.back().get(), n, offsets[i], path);
+            }
+        });
+    }
+    r["bytes_on_disk"] = bytes_on_disk(path);
+    return r;
+}
+
+}  // namespace
+
+int run_child(const std::string& spec_text) {
+    const json spec = json::parse(spec_text);
+    const std::size_t base_rss = rss();
+    const std::size_t size = spec.at("size");
+    const data_kind kind = parse_data_kind(spec.at("data"));
+    const std::string dir = spec.at("dir");
+    fs::create_directories(dir);
+    array_bundle model = make_workload(size, kind);
+    const std::size_t payload = payload_bytes(model);
+    json r;
+    const std::string mode = spec.at("mode");
+    if (mode == "limits")
+        r = run_limits(std::move(model), payload, dir);
+    else if (spec.at("layout") == "cereal")
+        r = run_cereal(std::move(model), payload, dir, base_rss);
+    else
+        r = run_fitstore(std::move(model), payload, spec, dir, base_rss);
+    r["model_bytes"] = payload;
+    fs::remove_all(dir);
+    std::cout << r.dump() << std::endl;
+    return 0;
+}
+
+}  // namespace fitstore::bench
