@@ -150,6 +150,7 @@ json run_cereal(array_bundle model, std::size_t payload, const std::string& dir,
     const double got = rbf_decision(loaded.support_vectors.data(), loaded.dual_coef.data(), loaded.intercept,
                                      loaded.n_sv, loaded.n_features);
     r["prediction_matches"] = got == expected;
+    r["decision"] = expected;
     return r;
 }
 
@@ -232,6 +233,7 @@ json run_fitstore(array_bundle model, std::size_t payload, const json& spec, con
         r["first_predict_s"] = now() - t0;
         r["prediction_matches"] = r["prediction_matches"].get<bool>() && got == expected;
     }
+    r["decision"] = expected;
     return r;
 }
 
