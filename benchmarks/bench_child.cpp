@@ -78,13 +78,28 @@ std::uint64_t bytes_on_disk(const std::string& path) {
     return fs::file_size(path);
 }
 
-/// Times `fn` after pre-touching; returns seconds.
+/// One timed call: seconds, RSS just before it and the peak RSS during it.
+struct measured {
+    double seconds = 0;
+    std::size_t rss_before = 0;
+    std::size_t peak = 0;
+    /// Peak growth over the RSS before the call.
+    std::size_t growth() const { return peak > rss_before ? peak - rss_before : 0; }
+};
+
+/// Pre-touches, resets the peak-RSS counter (after the pre-touch, which would
+/// otherwise be the peak), then times `fn`.
 template <class F>
-double timed(std::size_t touch_bytes, F&& fn) {
+measured timed(std::size_t touch_bytes, F&& fn) {
     pretouch(touch_bytes);
+    measured m;
+    m.rss_before = rss();
+    reset_peak();
     const double t0 = now();
     fn();
-    return now() - t0;
+    m.seconds = now() - t0;
+    m.peak = peak_rss();
+    return m;
 }
 
 // ---- the C++ single-blob peer: cereal's binary archive -----------------------
@@ -125,28 +140,27 @@ json run_cereal(array_bundle model, std::size_t payload, const std::string& dir,
         cereal_model m = to_cereal(model);
         model.arrays.clear();
         release_heap();
-        reset_peak();
-        r["dump_s"] = timed(2 * payload, [&] {
+        const measured d = timed(2 * payload, [&] {
             std::ofstream os(path, std::ios::binary | std::ios::trunc);
             cereal::BinaryOutputArchive ar(os);
             ar(m);
             os.close();
             if (!os) throw io_error(path, "", "cereal write failed");
         });
-        r["dump_peak_rss"] = peak_rss() - base_rss;
+        r["dump_s"] = d.seconds;
+        r["dump_peak_rss"] = d.peak - base_rss;
     }
     release_heap();
     r["fsync"] = false;
     r["bytes_on_disk"] = bytes_on_disk(path);
-    const std::size_t before = rss();
-    reset_peak();
     cereal_model loaded;
-    r["load_s"] = timed(2 * payload, [&] {
+    const measured l = timed(2 * payload, [&] {
         std::ifstream is(path, std::ios::binary);
         cereal::BinaryInputArchive ar(is);
         ar(loaded);
     });
-    r["load_peak_rss"] = peak_rss() - before;
+    r["load_s"] = l.seconds;
+    r["load_peak_rss"] = l.growth();
     const double got = rbf_decision(loaded.support_vectors.data(), loaded.dual_coef.data(), loaded.intercept,
                                      loaded.n_sv, loaded.n_features);
     r["prediction_matches"] = got == expected;
@@ -180,23 +194,23 @@ json run_fitstore(array_bundle model, std::size_t payload, const json& spec, con
 
     // Dump: the model is live, so the peak includes it; the extra is what the dump adds.
     std::vector<std::uint8_t> blob;
-    reset_peak();
-    if (in_memory) {
-        r["dump_s"] = timed(2 * payload, [&] { blob = dumps(model, options); });
-        r["fsync"] = false;
-        r["bytes_on_disk"] = blob.size();
-    } else {
-        r["dump_s"] = timed(2 * payload, [&] { dump(model, path, options); });
-        r["fsync"] = options.durable;
-    }
-    r["dump_peak_rss"] = peak_rss() - base_rss;
+    const measured d = timed(2 * payload, [&] {
+        if (in_memory)
+            blob = dumps(model, options);
+        else
+            dump(model, path, options);
+    });
+    r["dump_s"] = d.seconds;
+    r["dump_peak_rss"] = d.peak - base_rss;
+    r["fsync"] = !in_memory && options.durable;
+    if (in_memory) r["bytes_on_disk"] = blob.size();
     if (!in_memory) {
         if (options.codec.id == codec_id::none) {
             // np.save and cereal do not fsync: the same dump without it, for a fair comparison.
             fs::remove_all(path);
             dump_options fast = options;
             fast.durable = false;
-            r["dump_nofsync_s"] = timed(2 * payload, [&] { dump(model, path, fast); });
+            r["dump_nofsync_s"] = timed(2 * payload, [&] { dump(model, path, fast); }).seconds;
         }
         r["bytes_on_disk"] = bytes_on_disk(path);
     }
@@ -205,13 +219,12 @@ json run_fitstore(array_bundle model, std::size_t payload, const json& spec, con
 
     // Copying load (warm cache: the store was just written).
     {
-        const std::size_t before = rss();
-        reset_peak();
         array_bundle loaded;
-        r["load_s"] = timed(2 * payload, [&] {
+        const measured l = timed(2 * payload, [&] {
             loaded = in_memory ? loads<array_bundle>(blob, copy_load) : load<array_bundle>(path, copy_load);
         });
-        r["load_peak_rss"] = peak_rss() - before;
+        r["load_s"] = l.seconds;
+        r["load_peak_rss"] = l.growth();
         r["prediction_matches"] = first_prediction(loaded) == expected;
     }
     release_heap();
@@ -222,7 +235,7 @@ json run_fitstore(array_bundle model, std::size_t payload, const json& spec, con
         mapped_load.mmap = mmap_mode::r;
         load_report report;
         array_bundle mapped;
-        r["mmap_load_s"] = timed(2 * payload, [&] { mapped = load<array_bundle>(path, mapped_load, &report); });
+        r["mmap_load_s"] = timed(2 * payload, [&] { mapped = load<array_bundle>(path, mapped_load, &report); }).seconds;
         bool sv_mapped = false;
         for (const auto& a : report.arrays)
             if (a.key == "support_vectors") sv_mapped = a.mapped;
@@ -257,7 +270,7 @@ json run_limits(array_bundle model, std::size_t payload, const std::string& dir)
                 copies.push_back(allocate_buffer(a.second.nbytes(), false));
                 std::memcpy(copies.back().get(), a.second.data(), a.second.nbytes());
             }
-        });
+        }).seconds;
     }
     release_heap();
     const std::string path = dir + "/limits.raw";
@@ -289,7 +302,7 @@ json run_limits(array_bundle model, std::size_t payload, const std::string& dir)
                 buffers.push_back(allocate_buffer(n, false));
                 detail::pread_exact(fd.get(), buffers.back().get(), n, offsets[i], path);
             }
-        });
+        }).seconds;
     }
     r["bytes_on_disk"] = bytes_on_disk(path);
     return r;
