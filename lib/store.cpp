@@ -16,6 +16,9 @@
 #include "io/thread_pool.hpp"
 #include "layouts/layout.hpp"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 namespace fitstore {
 
 using detail::layout_reader;
@@ -277,16 +280,61 @@ void check_replaceable(const std::string& path) {
 struct read_context {
     layout_reader& reader;
     const load_options& options;
-    thread_pool& pool;
+    /// Created on first use, so an mmap load of uncompressed arrays starts no threads.
+    std::unique_ptr<thread_pool> lazy_pool;
+
+    thread_pool& pool() {
+        if (!lazy_pool) lazy_pool = std::make_unique<thread_pool>(options.threads);
+        return *lazy_pool;
+    }
 };
 
-void check_hash(const array_record& rec, std::size_t i, const void* data, std::size_t length, const std::string& path) {
-    if (!rec.chunks[i].xxh3) return;
-    const std::uint64_t actual = xxh3_64(data, length);
-    if (actual != *rec.chunks[i].xxh3)
+void check_digest(const array_record& rec, std::size_t i, std::uint64_t actual, const std::string& path) {
+    if (rec.chunks[i].xxh3 && actual != *rec.chunks[i].xxh3)
         throw checksum_error(path, chunk_field(rec, i) + ".xxh3",
                              "checksum mismatch: expected " + hex64(*rec.chunks[i].xxh3) + ", found " + hex64(actual) +
                                  " (the data is damaged)");
+}
+
+void check_hash(const array_record& rec, std::size_t i, const void* data, std::size_t length, const std::string& path) {
+    if (rec.chunks[i].xxh3) check_digest(rec, i, xxh3_64(data, length), path);
+}
+
+/// Reads a large uncompressed chunk in segments and hashes each one on a worker
+/// while the next is read, so a copying load costs about the read alone (XXH3's
+/// streaming digest equals the one-shot one). Returns false, having read
+/// nothing, when the chunk is small, unhashed or the back end reads whole chunks only.
+bool read_hashing_in_segments(read_context& ctx, const array_record& rec, std::size_t i, std::uint8_t* out,
+                              std::size_t length) {
+    constexpr std::size_t segment = std::size_t(4) << 20;
+    if (length < 2 * segment || !rec.chunks[i].xxh3) return false;
+    struct free_state {
+        void operator()(XXH3_state_t* s) const noexcept { XXH3_freeState(s); }
+    };
+    std::unique_ptr<XXH3_state_t, free_state> state(XXH3_createState());
+    if (!state) throw std::bad_alloc();
+    XXH3_64bits_reset(state.get());
+    std::deque<std::future<void>> pending;
+    drain_on_exit<void> guard{pending};
+    for (std::size_t offset = 0; offset < length; offset += segment) {
+        const std::size_t n = std::min(segment, length - offset);
+        if (!ctx.reader.read_chunk_part(rec, i, offset, out + offset, n)) {
+            if (offset == 0) return false;
+            throw error(ctx.reader.path(), chunk_field(rec, i), "internal error: a partial chunk read failed midway");
+        }
+        // Updates must run in order: wait for the previous segment's before queueing this one.
+        if (!pending.empty()) {
+            pending.front().get();
+            pending.pop_front();
+        }
+        XXH3_state_t* s = state.get();
+        const std::uint8_t* p = out + offset;
+        pending.push_back(ctx.pool().submit([s, p, n] { XXH3_64bits_update(s, p, n); }));
+    }
+    pending.front().get();
+    pending.pop_front();
+    check_digest(rec, i, XXH3_64bits_digest(state.get()), ctx.reader.path());
+    return true;
 }
 
 void check_bools(const array_record& rec, const void* data, std::size_t length, const std::string& path) {
@@ -340,8 +388,9 @@ void scatter_block(const std::uint8_t* chunk, const array_record& rec, const sha
 
 /// Reads, decodes and verifies chunk `i` into `dst` (the whole array's buffer).
 /// `stored` holds the chunk's stored bytes when the caller already fetched them.
+/// `on_caller_thread`: not running on the pool, so it may hand work to the pool and wait.
 void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std::uint8_t* dst,
-                  std::vector<std::uint8_t>* stored) {
+                  std::vector<std::uint8_t>* stored, bool on_caller_thread = false) {
     const std::string& path = ctx.reader.path();
     const std::size_t chunk_raw = rec.chunk_raw_bytes();
     const std::size_t item = rec.item_size();
@@ -359,10 +408,12 @@ void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std
         const std::size_t first = i * rows_per_chunk;
         const std::size_t length = std::min(rows_per_chunk, total_rows - first) * row;
         std::uint8_t* out = dst + first * row;
+        bool hashed = false;
         if (length == chunk_raw) {
-            if (rec.codec.id == codec_id::none && !stored)
-                ctx.reader.read_chunk_into(rec, i, out, length);
-            else {
+            if (rec.codec.id == codec_id::none && !stored) {
+                hashed = on_caller_thread && read_hashing_in_segments(ctx, rec, i, out, length);
+                if (!hashed) ctx.reader.read_chunk_into(rec, i, out, length);
+            } else {
                 auto& bytes = fetch();
                 decode_chunk(rec.codec, item, bytes.data(), bytes.size(), out, chunk_raw, path, chunk_field(rec, i));
             }
@@ -373,7 +424,7 @@ void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std
                          chunk_field(rec, i));
             std::memcpy(out, scratch.data(), length);
         }
-        check_hash(rec, i, out, length, path);
+        if (!hashed) check_hash(rec, i, out, length, path);
         if (rec.big_endian) byteswap_inplace(out, length / item, item);
         check_bools(rec, out, length, path);
         return;
@@ -435,21 +486,22 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
     std::shared_ptr<void> owner = allocate_buffer(rec.raw_bytes, any_missing || !chunks_along_axis0(rec));
     auto* dst = static_cast<std::uint8_t*>(owner.get());
     const std::size_t n = rec.chunks.size();
-    const std::size_t window = 2 * static_cast<std::size_t>(ctx.pool.size()) + 1;
     std::deque<std::future<void>> pending;
     drain_on_exit<void> guard{pending};
     if (n == 1) {
-        finish_chunk(ctx, rec, 0, dst, nullptr);
+        finish_chunk(ctx, rec, 0, dst, nullptr, true);
     } else if (ctx.reader.concurrent_reads()) {
+        const std::size_t window = 2 * static_cast<std::size_t>(ctx.pool().size()) + 1;
         for (std::size_t i = 0; i < n; ++i) {
             if (pending.size() >= window) {
                 pending.front().get();
                 pending.pop_front();
             }
-            pending.push_back(ctx.pool.submit([&ctx, &rec, i, dst] { finish_chunk(ctx, rec, i, dst, nullptr); }));
+            pending.push_back(ctx.pool().submit([&ctx, &rec, i, dst] { finish_chunk(ctx, rec, i, dst, nullptr); }));
         }
     } else {
         // The back end reads on this thread only (HDF5); decoding runs on the pool.
+        const std::size_t window = 2 * static_cast<std::size_t>(ctx.pool().size()) + 1;
         for (std::size_t i = 0; i < n; ++i) {
             if (pending.size() >= window) {
                 pending.front().get();
@@ -459,7 +511,7 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
             auto bytes = std::make_shared<std::vector<std::uint8_t>>();
             ctx.reader.read_chunk(rec, i, *bytes);
             pending.push_back(
-                ctx.pool.submit([&ctx, &rec, i, dst, bytes] { finish_chunk(ctx, rec, i, dst, bytes.get()); }));
+                ctx.pool().submit([&ctx, &rec, i, dst, bytes] { finish_chunk(ctx, rec, i, dst, bytes.get()); }));
         }
     }
     while (!pending.empty()) {
@@ -489,8 +541,7 @@ store_contents read_all(layout_reader& reader, const load_options& options, layo
     contents.manifest = reader.manifest_json();
     contents.report.layout = l;
     contents.report.format_version = m.format_version;
-    thread_pool pool(options.threads);
-    read_context ctx{reader, options, pool};
+    read_context ctx{reader, options, nullptr};
     std::map<std::string, any_array> arrays;
     for (const auto& [key, rec] : m.arrays) {
         array_report report;

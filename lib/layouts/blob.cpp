@@ -167,6 +167,15 @@ public:
         read_at(rec.chunks[index].offset, dst, bytes);
     }
 
+    bool read_chunk_part(const array_record& rec, std::size_t index, std::uint64_t offset, void* dst,
+                         std::size_t bytes) override {
+        const std::uint64_t stored = rec.chunks[index].stored_bytes;
+        if (offset > stored || bytes > stored - offset)
+            throw format_error(m_path, "arrays." + rec.key, "read past the end of the chunk");
+        read_at(rec.chunks[index].offset + offset, dst, bytes);
+        return true;
+    }
+
     mapped_array map_array(const array_record& rec, mmap_mode mode, std::string& reason) override {
         if (m_memory) {
             reason = "blob in memory: copied";

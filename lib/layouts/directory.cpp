@@ -299,6 +299,16 @@ public:
         pread_exact(fd.get(), dst, bytes, 0, m_path + "/" + chunk_path(rec, index));
     }
 
+    bool read_chunk_part(const array_record& rec, std::size_t index, std::uint64_t offset, void* dst,
+                         std::size_t bytes) override {
+        std::uint64_t size = 0;
+        unique_fd fd = open_chunk(rec, index, size, false);
+        if (offset > size || bytes > size - offset)
+            throw format_error(m_path + "/" + chunk_path(rec, index), "", "read past the end of the chunk");
+        pread_exact(fd.get(), dst, bytes, offset, m_path + "/" + chunk_path(rec, index));
+        return true;
+    }
+
     mapped_array map_array(const array_record& rec, mmap_mode mode, std::string& reason) override {
         std::uint64_t size = 0;
         unique_fd fd = open_chunk(rec, 0, size, mode == mmap_mode::r_plus);

@@ -659,32 +659,23 @@ public:
               "cannot read chunk");
     }
 
+    bool read_chunk_part(const array_record& rec, std::size_t index, std::uint64_t offset, void* dst,
+                         std::size_t bytes) override {
+        quiet_hdf5();
+        std::string reason;
+        const haddr_t base = index == 0 ? contiguous_offset(find(rec), rec, reason) : HADDR_UNDEF;
+        if (base == HADDR_UNDEF) return false;
+        if (offset > rec.raw_bytes || bytes > rec.raw_bytes - offset)
+            throw format_error(m_path, dataset_field(rec.key), "read past the end of the dataset");
+        pread_exact(m_fd.get(), dst, bytes, base + offset, m_path);
+        return true;
+    }
+
     mapped_array map_array(const array_record& rec, mmap_mode mode, std::string& reason) override {
         quiet_hdf5();
         const dataset_info& ds = find(rec);
-        if (ds.kind != storage::contiguous) {
-            reason = "dataset is chunked, not contiguous";
-            return {};
-        }
-        if (rec.raw_bytes == 0) {
-            reason = "array is empty";
-            return {};
-        }
-        if (m_userblock != 0) {
-            reason = "file has a user block";
-            return {};
-        }
-        const haddr_t offset = H5Dget_offset(ds.id.get());
-        H5Eclear2(H5E_DEFAULT);
-        if (offset == HADDR_UNDEF) {
-            reason = "dataset has no single file offset (not allocated, compact or external)";
-            return {};
-        }
-        if (offset > m_file_size || rec.raw_bytes > m_file_size - offset) {
-            reason = "dataset at offset " + std::to_string(offset) + " + " + std::to_string(rec.raw_bytes) +
-                     " bytes lies beyond the file's " + std::to_string(m_file_size) + " bytes";
-            return {};
-        }
+        const haddr_t offset = contiguous_offset(ds, rec, reason);
+        if (offset == HADDR_UNDEF) return {};
         if (mode != mmap_mode::r_plus) return map_file_range(m_fd.get(), offset, rec.raw_bytes, mode, m_path);
         // r+ needs a writable descriptor of the same file.
         std::uint64_t size = 0;
@@ -795,6 +786,35 @@ private:
             throw format_error(m_path, field, "codec " + codec_to_string(rec.codec) + " expects HDF5 filters [" +
                                                   want + "], found [" + names + "]");
         }
+    }
+
+    /// File offset of a contiguous dataset's raw bytes, or HADDR_UNDEF with `reason` set
+    /// when the bytes cannot be addressed directly (mapped or read with pread).
+    haddr_t contiguous_offset(const dataset_info& ds, const array_record& rec, std::string& reason) {
+        if (ds.kind != storage::contiguous) {
+            reason = "dataset is chunked, not contiguous";
+            return HADDR_UNDEF;
+        }
+        if (rec.raw_bytes == 0) {
+            reason = "array is empty";
+            return HADDR_UNDEF;
+        }
+        if (m_userblock != 0) {
+            reason = "file has a user block";
+            return HADDR_UNDEF;
+        }
+        const haddr_t offset = H5Dget_offset(ds.id.get());
+        H5Eclear2(H5E_DEFAULT);
+        if (offset == HADDR_UNDEF) {
+            reason = "dataset has no single file offset (not allocated, compact or external)";
+            return HADDR_UNDEF;
+        }
+        if (offset > m_file_size || rec.raw_bytes > m_file_size - offset) {
+            reason = "dataset at offset " + std::to_string(offset) + " + " + std::to_string(rec.raw_bytes) +
+                     " bytes lies beyond the file's " + std::to_string(m_file_size) + " bytes";
+            return HADDR_UNDEF;
+        }
+        return offset;
     }
 
     void read_whole(const dataset_info& ds, const array_record& rec, void* dst, std::size_t bytes) {

@@ -52,6 +52,14 @@ public:
     virtual void read_chunk(const array_record& rec, std::size_t index, std::vector<std::uint8_t>& out) = 0;
     /// Reads an uncompressed chunk's stored bytes straight into `dst` (exactly `bytes`).
     virtual void read_chunk_into(const array_record& rec, std::size_t index, void* dst, std::size_t bytes) = 0;
+    /// Reads bytes [offset, offset + bytes) of an uncompressed chunk's stored bytes into
+    /// `dst`, so a large chunk can be read in segments while earlier ones are hashed.
+    /// Returns false (reading nothing) when this back end cannot read a part of this chunk.
+    virtual bool read_chunk_part(const array_record& rec, std::size_t index, std::uint64_t offset, void* dst,
+                                 std::size_t bytes) {
+        (void)rec, (void)index, (void)offset, (void)dst, (void)bytes;
+        return false;
+    }
     /// True if read_chunk/read_chunk_into may run on several threads at once.
     virtual bool concurrent_reads() const = 0;
     /// Maps a mappable array (rec.mappable()); on failure returns {} and sets `reason`.
