@@ -5,6 +5,7 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "provenance_text.hpp"
 #include "fitstore/store.hpp"
 
 namespace fitstore::cli {
@@ -77,7 +78,7 @@ void run_inspect(const std::string& path, bool as_json) {
     std::printf("%-32s %-8s %-18s %-14s %-16s %12s %12s %6.2fx\n", "total", "", "", "", "",
                 human_bytes(static_cast<double>(raw_total)).c_str(), human_bytes(static_cast<double>(stored_total)).c_str(),
                 stored_total ? static_cast<double>(raw_total) / static_cast<double>(stored_total) : 1.0);
-    if (!m.provenance.empty()) std::cout << "\nprovenance:\n" << m.provenance.dump(2) << "\n";
+    print_provenance(std::cout, m.provenance);
 }
 
 }  // namespace

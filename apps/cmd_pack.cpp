@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "fitstore/array_bundle.hpp"
 #include "fitstore/npy.hpp"
+#include "fitstore/provenance.hpp"
 #include "fitstore/store.hpp"
 
 namespace fitstore::cli {
@@ -36,6 +37,7 @@ void run_pack(const pack_args& args) {
         bundle.attributes[key] = value;
     }
     dump_options options = to_dump_options(args.flags, layout::directory);
+    options.provenance = provenance().to_json();
     dump(bundle, args.out, options);
     std::cerr << "packed " << bundle.arrays.size() << " arrays into " << args.out << " (" << layout_name(options.layout)
               << ", " << codec_to_string(options.codec) << ")\n";

@@ -15,6 +15,7 @@
 #include "io/posix_file.hpp"
 #include "io/thread_pool.hpp"
 #include "layouts/layout.hpp"
+#include "store_checks.hpp"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -593,6 +594,25 @@ std::unique_ptr<layout_reader> open_reader(const std::string& path, layout l) {
     throw usage_error(path, "layout", "unknown layout");
 }
 }  // namespace
+
+layout detail::visit_arrays(const std::string& path, const load_options& options, const array_visitor& visit) {
+    const layout l = detect_layout(path);
+    auto reader = open_reader(path, l);
+    thread_pool pool(options.threads);
+    read_context ctx{*reader, options, pool};
+    for (const auto& [key, rec] : reader->get_manifest().arrays) {
+        any_array array;
+        std::string failure;
+        try {
+            array_report report;
+            array = load_array(ctx, rec, report);
+        } catch (const error& e) {
+            failure = e.what();
+        }
+        visit(rec, failure.empty() ? &array : nullptr, failure);
+    }
+    return l;
+}
 
 store_contents read_store(const std::string& path, const load_options& options) {
     const layout l = detect_layout(path);

@@ -21,6 +21,7 @@
 #include "io/mapping.hpp"
 #include "io/posix_file.hpp"
 #include "layouts/layout.hpp"
+#include "store_checks.hpp"
 
 namespace fitstore::detail {
 namespace {
@@ -68,17 +69,7 @@ public:
         }
         const std::string folder = m_target.temp_path() + "/" + rec.key;
         make_folder(folder);
-        json zarray;
-        zarray["zarr_format"] = 2;
-        zarray["shape"] = rec.shape;
-        zarray["chunks"] = rec.chunk_shape;
-        zarray["dtype"] = numpy_typestr(rec.type);
-        zarray["compressor"] = zarr_compressor(rec.codec, rec.item_size());
-        zarray["filters"] = zarr_filters(rec.codec, rec.item_size());
-        zarray["fill_value"] = zarr_fill_value(rec.type);
-        zarray["order"] = "C";
-        zarray["dimension_separator"] = ".";
-        write_text_file(folder + "/.zarray", zarray.dump(4));
+        write_text_file(folder + "/.zarray", zarray_metadata(rec).dump(4));
     }
 
     std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) override {
@@ -334,7 +325,113 @@ private:
     json m_json;
 };
 
+/// Adds `relative` and every folder above it to `folders`.
+void add_folders(const std::string& relative, std::set<std::string>& folders) {
+    std::size_t slash = 0;
+    while ((slash = relative.find('/', slash)) != std::string::npos) folders.insert(relative.substr(0, slash++));
+    folders.insert(relative);
+}
+
+void expect_groups(const object_record& obj, const std::string& prefix, std::set<std::string>& files,
+                   std::set<std::string>& folders) {
+    if (!prefix.empty()) add_folders(prefix, folders);
+    files.insert(prefix.empty() ? ".zgroup" : prefix + "/.zgroup");
+    files.insert(prefix.empty() ? ".zattrs" : prefix + "/.zattrs");
+    for (const auto& [name, child] : obj.children) expect_groups(child, prefix.empty() ? name : prefix + "/" + name, files, folders);
+}
+
+/// Lists every entry beneath `dirfd` (no symlinks followed) as relative paths.
+void walk_folder(int dirfd, const std::string& prefix, const std::string& root, std::size_t depth,
+                 std::set<std::string>& files, std::set<std::string>& folders, std::vector<std::string>& problems) {
+    if (depth > manifest_limits::max_depth) {
+        problems.push_back(prefix + ": folders nested too deeply");
+        return;
+    }
+    DIR* dir = ::fdopendir(::dup(dirfd));
+    if (!dir) throw_errno(root + "/" + prefix, "cannot list folder");
+    std::vector<std::string> names;
+    while (dirent* entry = ::readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (name != "." && name != "..") names.push_back(name);
+        if (names.size() > manifest_limits::max_total_chunks) break;
+    }
+    ::closedir(dir);
+    for (const auto& name : names) {
+        const std::string relative = prefix.empty() ? name : prefix + "/" + name;
+        struct stat st {};
+        if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) throw_errno(root + "/" + relative, "cannot stat");
+        if (S_ISDIR(st.st_mode)) {
+            folders.insert(relative);
+            unique_fd sub(::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!sub) throw_errno(root + "/" + relative, "cannot open folder");
+            walk_folder(sub.get(), relative, root, depth + 1, files, folders, problems);
+        } else if (S_ISREG(st.st_mode)) {
+            files.insert(relative);
+        } else {
+            problems.push_back(relative + ": not a regular file or folder (symbolic link or special file)");
+        }
+    }
+}
+
 }  // namespace
+
+nlohmann::json zarray_metadata(const array_record& rec) {
+    json zarray;
+    zarray["zarr_format"] = 2;
+    zarray["shape"] = rec.shape;
+    zarray["chunks"] = rec.chunk_shape;
+    zarray["dtype"] = numpy_typestr(rec.type);
+    zarray["compressor"] = zarr_compressor(rec.codec, rec.item_size());
+    zarray["filters"] = zarr_filters(rec.codec, rec.item_size());
+    zarray["fill_value"] = zarr_fill_value(rec.type);
+    zarray["order"] = "C";
+    zarray["dimension_separator"] = ".";
+    return zarray;
+}
+
+std::vector<std::string> check_directory_container(const std::string& path, const manifest& m) {
+    std::vector<std::string> problems;
+    unique_fd root(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!root) throw_errno(path, "cannot open folder");
+    // What the manifest says must be there.
+    std::set<std::string> want_files = {k_manifest_file}, want_folders;
+    expect_groups(m.root, "", want_files, want_folders);
+    for (const auto& [key, rec] : m.arrays) {
+        add_folders(key, want_folders);
+        want_files.insert(key + "/.zarray");
+        for (std::size_t i = 0; i < rec.chunks.size(); ++i)
+            if (rec.chunks[i].present) want_files.insert(chunk_path(rec, i));
+        // The interop view must say what the manifest says.
+        const std::string file = key + "/.zarray";
+        json found;
+        try {
+            found = json::parse(read_small_file(root.get(), file, path + "/" + file, manifest_limits::max_manifest_bytes,
+                                                ".zarray"));
+        } catch (const json::exception& e) {
+            problems.push_back(file + ": invalid JSON (" + e.what() + ")");
+            continue;
+        } catch (const error& e) {
+            problems.push_back(file + ": " + e.message());
+            continue;
+        }
+        const json expected = zarray_metadata(rec);
+        for (const auto& [field, value] : expected.items())
+            if (!found.contains(field) || found[field] != value)
+                problems.push_back(file + ": " + field + ": expected " + value.dump() + " (from the manifest), found " +
+                                   (found.contains(field) ? found[field].dump() : std::string("nothing")));
+    }
+    // What is there.
+    std::set<std::string> have_files, have_folders;
+    walk_folder(root.get(), "", path, 0, have_files, have_folders, problems);
+    for (const auto& f : want_files)
+        if (!have_files.count(f)) problems.push_back(f + ": missing (named by the manifest)");
+    for (const auto& f : have_files)
+        if (!want_files.count(f) && f.substr(f.find_last_of('/') + 1) != ".zattrs")
+            problems.push_back(f + ": unexpected file (not named by the manifest)");
+    for (const auto& f : have_folders)
+        if (!want_folders.count(f)) problems.push_back(f + "/: unexpected folder (not named by the manifest)");
+    return problems;
+}
 
 std::unique_ptr<layout_writer> make_directory_writer(const std::string& path, const dump_options& options) {
     return std::make_unique<directory_writer>(path, options);

@@ -36,6 +36,7 @@
 #include "io/posix_file.hpp"
 #include "layouts/hdf5_filters.hpp"
 #include "layouts/layout.hpp"
+#include "store_checks.hpp"
 
 namespace fitstore::detail {
 namespace {
@@ -694,6 +695,14 @@ public:
         return map_file_range(rw.get(), offset, rec.raw_bytes, mode, m_path);
     }
 
+    /// The dataset read by HDF5 itself (H5Dread through its filter pipeline), as a verifier's second opinion.
+    any_array read_with_hdf5(const array_record& rec) {
+        quiet_hdf5();
+        any_array out = any_array::allocate(rec.type, rec.shape, false);
+        read_whole(find(rec), rec, out.mutable_data(), out.nbytes());
+        return out;
+    }
+
 private:
     struct dataset_info {
         h5_id id;
@@ -905,6 +914,11 @@ private:
 
 std::unique_ptr<layout_writer> make_hdf5_writer(const std::string& path, const dump_options& options) {
     return std::make_unique<hdf5_writer>(path, options);
+}
+
+any_array read_dataset_with_hdf5(const std::string& path, const array_record& rec) {
+    hdf5_reader reader(path);
+    return reader.read_with_hdf5(rec);
 }
 
 std::unique_ptr<layout_reader> open_hdf5_reader(const std::string& path) {
