@@ -22,6 +22,7 @@ void add_predict_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_bench_predict_command(CLI::App& app);
 
 /// Set by a command's callback; main() returns it.
 int& command_result();

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     add_demo_command(app);
     add_verify_command(app);
     add_bench_command(app);
+    add_bench_predict_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

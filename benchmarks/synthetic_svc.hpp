@@ -1,0 +1,34 @@
+// A large fitted svc built directly from random arrays (training one with
+// 50 000+ support vectors would take hours): the fixture of the predict
+// benchmark and of the demo's big-model section. Loaded through persist(), so
+// it passes the same checks as a model read from disk.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "fitstore/estimators/svc.hpp"
+
+namespace fitstore::bench {
+
+struct synthetic_svc_spec {
+    std::size_t n_support_vectors = 50000;
+    std::size_t n_features = 64;
+    std::size_t n_classes = 3;
+    std::string kernel = "rbf";
+    std::uint64_t seed = 42;
+    /// Round support vectors to this many decimals (measured data often has
+    /// 1-3); negative keeps full precision. Decides how well codecs compress.
+    int decimals = -1;
+};
+
+/// A fitted svc with standard-normal support vectors (split evenly over the
+/// classes), dual coefficients in [-1, 1] and gamma 1 / n_features. Throws
+/// usage_error for fewer than 2 classes or fewer support vectors than classes.
+svc make_synthetic_svc(const synthetic_svc_spec& spec);
+
+/// n x n_features standard-normal samples (a different stream from the model's).
+ndarray<double> synthetic_samples(std::size_t n, std::size_t n_features, std::uint64_t seed);
+
+}  // namespace fitstore::bench
