@@ -16,6 +16,7 @@
 #include "fitstore/estimators/svc.hpp"
 #include "fitstore/model_selection.hpp"
 #include "fitstore/xtensor.hpp"
+#include "estimators/libsvm_bridge.hpp"
 
 using namespace fitstore;
 
@@ -325,4 +326,19 @@ TEST_CASE("cross_val_score of the default SVC on iris is 0.9667, as scikit-learn
     REQUIRE(scores.size() == 5);
     REQUIRE(mean(scores) == Approx(0.96667).margin(1e-4));
     REQUIRE(stddev(scores) > 0);
+}
+
+TEST_CASE("fitstore's dense predict agrees with libsvm's own svm_predict", "[svc][libsvm]") {
+    const auto iris = datasets::load_iris();
+    for (const std::string kernel : {"rbf", "linear", "poly", "sigmoid"}) {
+        svc_params p;
+        p.kernel = kernel;
+        svc model(p);
+        model.fit(iris.X, iris.y);
+        REQUIRE(detail::libsvm_predictor(model).predict(iris.X) == model.predict(iris.X));
+    }
+    const auto binary = iris_binary();
+    svc model;
+    model.fit(binary.X, binary.y);
+    REQUIRE(detail::libsvm_predictor(model).predict(binary.X) == model.predict(binary.X));
 }
