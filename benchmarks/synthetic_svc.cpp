@@ -33,27 +33,26 @@ svc make_synthetic_svc(const synthetic_svc_spec& spec) {
         for (auto& a : node.arrays)
             if (a.first == name) a.second = std::move(value);
     };
-    ndarray<double> sv(shape_t{nsv, d});
-    fill_normal(sv.data(), sv.size(), spec.seed);
-    if (spec.decimals >= 0) {
-        const double scale = std::pow(10.0, spec.decimals);
-        for (std::size_t i = 0; i < sv.size(); ++i) sv[i] = std::round(sv[i] * scale) / scale;
-    }
-    ndarray<double> dual(shape_t{k - 1, nsv});
-    std::mt19937_64 rng(spec.seed + 1);
-    std::uniform_real_distribution<double> coef(-1.0, 1.0);
-    for (std::size_t i = 0; i < dual.size(); ++i) dual[i] = coef(rng);
-    ndarray<double> intercept(shape_t{k * (k - 1) / 2});
-    for (std::size_t i = 0; i < intercept.size(); ++i) intercept[i] = 0.1 * coef(rng);
+    ndarray<double> sv(shape_t{nsv, d}), dual(shape_t{k - 1, nsv}), intercept(shape_t{k * (k - 1) / 2});
+    ndarray<double> weights(shape_t{k});
     ndarray<std::int32_t> n_support(shape_t{k}), support(shape_t{nsv});
     ndarray<std::int64_t> classes(shape_t{k});
-    ndarray<double> weights(shape_t{k});
-    for (std::size_t c = 0; c < k; ++c) {
-        n_support[c] = std::int32_t(nsv / k + (c < nsv % k ? 1 : 0));
-        classes[c] = std::int64_t(c);
-        weights[c] = 1.0;
+    double* v = sv.mutable_data();
+    fill_normal(v, sv.size(), spec.seed);
+    if (spec.decimals >= 0) {
+        const double scale = std::pow(10.0, spec.decimals);
+        for (std::size_t i = 0; i < sv.size(); ++i) v[i] = std::round(v[i] * scale) / scale;
     }
-    for (std::size_t i = 0; i < nsv; ++i) support[i] = std::int32_t(i);
+    std::mt19937_64 rng(spec.seed + 1);
+    std::uniform_real_distribution<double> coef(-1.0, 1.0);
+    for (std::size_t i = 0; i < dual.size(); ++i) dual.mutable_data()[i] = coef(rng);
+    for (std::size_t i = 0; i < intercept.size(); ++i) intercept.mutable_data()[i] = 0.1 * coef(rng);
+    for (std::size_t c = 0; c < k; ++c) {
+        n_support.mutable_data()[c] = std::int32_t(nsv / k + (c < nsv % k ? 1 : 0));
+        classes.mutable_data()[c] = std::int64_t(c);
+        weights.mutable_data()[c] = 1.0;
+    }
+    for (std::size_t i = 0; i < nsv; ++i) support.mutable_data()[i] = std::int32_t(i);
     set_array("support_vectors", sv.as_any());
     set_array("dual_coef", dual.as_any());
     set_array("intercept", intercept.as_any());
@@ -70,7 +69,7 @@ svc make_synthetic_svc(const synthetic_svc_spec& spec) {
 
 ndarray<double> synthetic_samples(std::size_t n, std::size_t n_features, std::uint64_t seed) {
     ndarray<double> X(shape_t{n, n_features});
-    fill_normal(X.data(), X.size(), seed ^ 0x5eedULL);
+    fill_normal(X.mutable_data(), X.size(), seed ^ 0x5eedULL);
     return X;
 }
 

@@ -55,7 +55,7 @@ ndarray<T> take_rows(const ndarray<T>& X, const std::vector<std::size_t>& index)
     ndarray<T> out(shape);
     for (std::size_t r = 0; r < index.size(); ++r) {
         if (index[r] >= X.shape(0)) throw usage_error("", "index", "row " + std::to_string(index[r]) + " out of range");
-        std::copy(X.data() + index[r] * width, X.data() + (index[r] + 1) * width, out.data() + r * width);
+        std::copy(X.data() + index[r] * width, X.data() + (index[r] + 1) * width, out.mutable_data() + r * width);
     }
     return out;
 }

@@ -27,7 +27,7 @@ auto as_xtensor(const ndarray<T>& a) {
 /// A writable, non-owning adaptor over `a`; throws usage_error for a read-only mapping.
 template <class T>
 auto as_mutable_xtensor(ndarray<T>& a) {
-    return xt::adapt(a.data(), a.size(), xt::no_ownership(), a.shape());
+    return xt::adapt(a.mutable_data(), a.size(), xt::no_ownership(), a.shape());
 }
 
 /// A read-only, non-owning rank-2 adaptor over `a` (fixed rank, usable with
@@ -47,7 +47,7 @@ auto from_xtensor(const xt::xexpression<E>& e) {
     const auto& expr = e.derived_cast();
     shape_t shape(expr.shape().begin(), expr.shape().end());
     ndarray<value_type> out(shape);
-    auto view = xt::adapt(out.data(), out.size(), xt::no_ownership(), shape);
+    auto view = xt::adapt(out.mutable_data(), out.size(), xt::no_ownership(), shape);
     view = expr;
     return out;
 }

@@ -81,9 +81,11 @@ dataset load_iris() {
     dataset d;
     d.X = ndarray<double>(shape_t{150, 4});
     d.y = ndarray<std::int64_t>(shape_t{150});
+    double* x = d.X.mutable_data();
+    std::int64_t* y = d.y.mutable_data();
     for (std::size_t i = 0; i < 150; ++i) {
-        for (std::size_t f = 0; f < 4; ++f) d.X[i * 4 + f] = detail::iris_features[i][f];
-        d.y[i] = detail::iris_target[i];
+        for (std::size_t f = 0; f < 4; ++f) x[i * 4 + f] = detail::iris_features[i][f];
+        y[i] = detail::iris_target[i];
     }
     d.feature_names = {"sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"};
     d.target_name = "target";
@@ -139,10 +141,11 @@ ndarray<double> numeric_columns(const csv_table& table, const std::vector<std::s
     for (const auto& name : names) index.push_back(column_index(table, name));
     const std::size_t n = table.rows.size(), d = names.size();
     ndarray<double> X(shape_t{n, d});
+    double* x = X.mutable_data();
     for (std::size_t r = 0; r < n; ++r)
         for (std::size_t f = 0; f < d; ++f) {
             const std::string& cell = table.rows[r][index[f]];
-            if (!parse_double(cell, X[r * d + f]))
+            if (!parse_double(cell, x[r * d + f]))
                 throw format_error(table.path, location(table.line_numbers[r], index[f], names[f]),
                                    "expected a finite number, found \"" + cell.substr(0, 64) + "\"");
         }
@@ -164,6 +167,7 @@ dataset load_csv(const std::string& path, const std::string& target) {
     d.target_name = target_name;
     const std::size_t n = table.rows.size();
     d.y = ndarray<std::int64_t>(shape_t{n});
+    std::int64_t* y = d.y.mutable_data();
     std::set<std::int64_t> classes;
     for (std::size_t r = 0; r < n; ++r) {
         const std::string& cell = table.rows[r][target_index];
@@ -171,8 +175,8 @@ dataset load_csv(const std::string& path, const std::string& target) {
         if (!parse_double(cell, v) || v != std::floor(v) || std::abs(v) > 9007199254740992.0)
             throw format_error(path, location(table.line_numbers[r], target_index, target_name),
                                "expected an integer class label, found \"" + cell.substr(0, 64) + "\"");
-        d.y[r] = static_cast<std::int64_t>(v);
-        classes.insert(d.y[r]);
+        y[r] = static_cast<std::int64_t>(v);
+        classes.insert(y[r]);
     }
     if (classes.size() < 2)
         throw usage_error(path, "column \"" + target_name + "\"",

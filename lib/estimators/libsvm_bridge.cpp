@@ -76,7 +76,7 @@ ndarray<std::int64_t> libsvm_predictor::predict(const ndarray<double>& X) const 
         for (std::size_t f = 0; f < d; ++f)
             if (X[r * d + f] != 0.0) x[used++] = svm_node{int(f) + 1, X[r * d + f]};
         x[used] = svm_node{-1, 0.0};
-        out[r] = s.classes[std::size_t(svm_predict(&s.model, x.data()))];
+        out.mutable_data()[r] = s.classes[std::size_t(svm_predict(&s.model, x.data()))];
     }
     return out;
 }

@@ -8,7 +8,10 @@ namespace fitstore {
 void standard_scaler::do_fit(const ndarray<double>& X, const ndarray<std::int64_t>&,
                              const std::vector<std::string>& feature_names) {
     const std::size_t n = X.shape(0), d = X.shape(1);
-    ndarray<double> mean(shape_t{d}), var(shape_t{d}), scale(shape_t{d});
+    ndarray<double> mean_array(shape_t{d}), var_array(shape_t{d}), scale_array(shape_t{d});
+    double* mean = mean_array.mutable_data();
+    double* var = var_array.mutable_data();
+    double* scale = scale_array.mutable_data();
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t f = 0; f < d; ++f) mean[f] += X[i * d + f];
     for (std::size_t f = 0; f < d; ++f) mean[f] /= double(n);
@@ -30,9 +33,9 @@ void standard_scaler::do_fit(const ndarray<double>& X, const ndarray<std::int64_
             scale[f] = s < 10 * std::numeric_limits<double>::epsilon() ? 1.0 : s;
         }
     }
-    m_mean = (m_with_mean || m_with_std) ? std::move(mean) : ndarray<double>();
-    m_var = m_with_std ? std::move(var) : ndarray<double>();
-    m_scale = m_with_std ? std::move(scale) : ndarray<double>();
+    m_mean = (m_with_mean || m_with_std) ? std::move(mean_array) : ndarray<double>();
+    m_var = m_with_std ? std::move(var_array) : ndarray<double>();
+    m_scale = m_with_std ? std::move(scale_array) : ndarray<double>();
     m_n_samples_seen = n;
     m_feature_names = feature_names;
     m_n_features_in = d;
@@ -40,7 +43,8 @@ void standard_scaler::do_fit(const ndarray<double>& X, const ndarray<std::int64_
 
 ndarray<double> standard_scaler::do_transform(const ndarray<double>& X) const {
     const std::size_t n = X.shape(0), d = X.shape(1);
-    ndarray<double> out(shape_t{n, d});
+    ndarray<double> result(shape_t{n, d});
+    double* out = result.mutable_data();
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t f = 0; f < d; ++f) {
             double v = X[i * d + f];
@@ -48,7 +52,7 @@ ndarray<double> standard_scaler::do_transform(const ndarray<double>& X) const {
             if (m_with_std) v /= m_scale[f];
             out[i * d + f] = v;
         }
-    return out;
+    return result;
 }
 
 void standard_scaler::validate_loaded(const std::string& file) const {

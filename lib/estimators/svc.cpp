@@ -216,9 +216,12 @@ void svc::do_fit(const ndarray<double>& X, const ndarray<std::int64_t>& y,
     // Binary problems: scikit-learn flips libsvm's signs so that a positive
     // decision value means classes[1].
     const double sign = k == 2 ? -1.0 : 1.0;
-    ndarray<double> sv(shape_t{nsv, d});
-    ndarray<double> dual(shape_t{k - 1, nsv});
-    ndarray<std::int32_t> support(shape_t{nsv});
+    ndarray<double> sv_array(shape_t{nsv, d});
+    ndarray<double> dual_array(shape_t{k - 1, nsv});
+    ndarray<std::int32_t> support_array(shape_t{nsv});
+    double* sv = sv_array.mutable_data();
+    double* dual = dual_array.mutable_data();
+    std::int32_t* support = support_array.mutable_data();
     for (std::size_t s = 0; s < nsv; ++s) {
         for (const svm_node* node = model->SV[s]; node->index != -1; ++node) sv[s * d + std::size_t(node->index - 1)] = node->value;
         for (std::size_t r = 0; r + 1 < k; ++r) dual[r * nsv + s] = sign * model->sv_coef[r][s];
@@ -226,15 +229,15 @@ void svc::do_fit(const ndarray<double>& X, const ndarray<std::int64_t>& y,
     }
     const std::size_t n_pairs = k * (k - 1) / 2;
     ndarray<double> intercept(shape_t{n_pairs});
-    for (std::size_t p = 0; p < n_pairs; ++p) intercept[p] = -sign * model->rho[p] + 0.0;  // + 0.0: no -0
+    for (std::size_t p = 0; p < n_pairs; ++p) intercept.mutable_data()[p] = -sign * model->rho[p] + 0.0;  // + 0.0: no -0
     ndarray<std::int32_t> n_support(shape_t{k});
-    for (std::size_t c = 0; c < k; ++c) n_support[c] = model->nSV[c];
+    for (std::size_t c = 0; c < k; ++c) n_support.mutable_data()[c] = model->nSV[c];
 
-    m_support_vectors = std::move(sv);
-    m_dual_coef = std::move(dual);
+    m_support_vectors = std::move(sv_array);
+    m_dual_coef = std::move(dual_array);
     m_intercept = std::move(intercept);
     m_n_support = std::move(n_support);
-    m_support = std::move(support);
+    m_support = std::move(support_array);
     m_classes = ndarray<std::int64_t>(shape_t{k}, classes);
     m_class_weight = ndarray<double>(shape_t{k}, weights);
     m_gamma = gamma;
@@ -299,7 +302,7 @@ ndarray<double> svc::pairwise_decision(const ndarray<double>& X) const {
             // Pair (i, j) sums class i's SVs with coefficients from dual_coef row
             // j-1 and class j's with row i (libsvm's layout), in libsvm's order.
             const double* coef = m_dual_coef.data();
-            double* dec = out.data() + (r0 + b) * pairs.size();
+            double* dec = out.mutable_data() + (r0 + b) * pairs.size();
             for (std::size_t p = 0; p < pairs.size(); ++p) {
                 const std::size_t i = pairs[p][0], j = pairs[p][1];
                 const double* ci = coef + (j - 1) * nsv;
@@ -327,7 +330,7 @@ ndarray<std::int64_t> svc::do_predict(const ndarray<double>& X) const {
         std::size_t best = 0;
         for (std::size_t c = 1; c < k; ++c)
             if (votes[c] > votes[best]) best = c;
-        out[r] = m_classes[best];
+        out.mutable_data()[r] = m_classes[best];
     }
     return out;
 }
@@ -338,7 +341,7 @@ ndarray<double> svc::do_decision_function(const ndarray<double>& X) const {
     if (k == 2) {
         // scikit-learn returns one column, positive for classes[1].
         ndarray<double> out(shape_t{n});
-        for (std::size_t r = 0; r < n; ++r) out[r] = -dec[r];
+        for (std::size_t r = 0; r < n; ++r) out.mutable_data()[r] = -dec[r];
         return out;
     }
     if (m_params.decision_function_shape == "ovo") return dec;
@@ -357,7 +360,7 @@ ndarray<double> svc::do_decision_function(const ndarray<double>& X) const {
             votes[v < 0 ? pairs[p][1] : pairs[p][0]] += 1.0;
         }
         for (std::size_t c = 0; c < k; ++c)
-            out[r * k + c] = votes[c] + confidence[c] / (3.0 * (std::abs(confidence[c]) + 1.0));
+            out.mutable_data()[r * k + c] = votes[c] + confidence[c] / (3.0 * (std::abs(confidence[c]) + 1.0));
     }
     return out;
 }

@@ -11,6 +11,7 @@ It prints every figure, and exits 1 on any failure.
 import csv
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -94,7 +95,21 @@ def main():
                 failures.append("%s: n_support %s vs scikit-learn %s" % (label, n_support, svc.n_support_))
             if ddec > 1e-2:
                 failures.append("%s: decision_function max abs diff %.3g > 1e-2" % (label, ddec))
+    # decision_function_shape="ovr" (scikit-learn's default) is derived from the
+    # one-vs-one values by _ovr_decision_function; check fitstore's version too.
+    for name in ["iris", "digits"]:
+        X, y = getattr(datasets, "load_" + name)(return_X_y=True)
+        ref = SVC().fit(X, y).decision_function(X)
+        model = os.path.join(tmp, name + "_ovr")
+        run(["fit", "--data", os.path.join(tmp, name + ".csv"), "-o", model])
+        dec = np.loadtxt(run(["predict", model, "--data", os.path.join(tmp, name + ".csv"), "--decision"]).stdout.splitlines(),
+                         delimiter=",", ndmin=2)
+        ddec = float(np.max(np.abs(dec - ref)))
+        print("%-14s ovr decision_function max|diff| %.2e" % (name, ddec))
+        if ddec > 1e-2:
+            failures.append("%s ovr: decision_function max abs diff %.3g > 1e-2" % (name, ddec))
     print("total %.1f s" % (time.time() - start))
+    shutil.rmtree(tmp, ignore_errors=True)
     for f in failures:
         print("FAIL:", f)
     return 1 if failures else 0

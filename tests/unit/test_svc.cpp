@@ -208,7 +208,7 @@ TEST_CASE("svc rejects bad parameters and inputs with clear messages", "[svc][er
     const ndarray<double> three_features(shape_t{2, 3});
     REQUIRE_THROWS_WITH(model.predict(three_features), Catch::Contains("expected 4 features"));
     ndarray<double> with_nan = iris.X.copy();
-    with_nan[5] = std::nan("");
+    with_nan.mutable_data()[5] = std::nan("");
     REQUIRE_THROWS_WITH(model.predict(with_nan), Catch::Contains("expected finite values"));
 }
 
