@@ -82,7 +82,8 @@ void zlib_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint
             }
             if (in_left == 0) {
                 fail(site, "zlib",
-                     "truncated stream: it ends without its trailer after " + std::to_string(raw_bytes) + " bytes");
+                     "truncated stream: expected its end after the " + std::to_string(raw_bytes) +
+                         " bytes, found the input exhausted");
             }
             continue;
         }
