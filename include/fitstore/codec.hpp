@@ -36,7 +36,9 @@ int effective_level(const codec_spec& spec) noexcept;
 codec_spec parse_codec(std::string_view text, bool shuffle = false);
 /// "zstd:3" / "blosc-lz4:5+shuffle" for tables and messages.
 std::string codec_to_string(const codec_spec& spec);
-/// Throws usage_error if the level is outside the codec's range (zlib 1-9, zstd 1-19...).
+/// Throws usage_error if the level is outside the codec's range (zlib 1-9, zstd 1-19,
+/// lz4 acceleration 1-65537, blosc 1-9; 0 = default) or if "none" asks for shuffle
+/// (raw chunks stay mappable, so "none" never shuffles).
 void validate_codec(const codec_spec& spec);
 
 /// Upper bound of the encoded size of `raw_bytes` bytes.
@@ -44,6 +46,8 @@ std::size_t encode_bound(const codec_spec& spec, std::size_t raw_bytes);
 
 /// Encodes `raw_bytes` bytes of elements of `item_size` bytes into `out`
 /// (resized to the encoded length). Safe to call from many threads at once.
+/// Throws usage_error for a chunk over a codec's 32-bit limit (lz4 and blosc:
+/// about 2 GiB). Reusing `out` across calls avoids reallocating it.
 void encode_chunk(const codec_spec& spec, std::size_t item_size, const void* raw, std::size_t raw_bytes,
                   std::vector<std::uint8_t>& out);
 
@@ -66,8 +70,11 @@ void byte_unshuffle(const std::uint8_t* src, std::uint8_t* dst, std::size_t byte
 /// zarr v2 ".zarray" fields for `spec`: "compressor" (object or null) and "filters" (array or null).
 nlohmann::json zarr_compressor(const codec_spec& spec, std::size_t item_size);
 nlohmann::json zarr_filters(const codec_spec& spec, std::size_t item_size);
-/// Reads a .zarray "compressor" + "filters" pair written by fitstore or zarr-python;
-/// throws format_error naming `path` for codecs fitstore cannot decode.
+/// Reads a .zarray "compressor" + "filters" pair written by fitstore or zarr-python
+/// (its default blosc included; blosc bit/auto shuffle decode too, and read back as
+/// shuffle = true). Levels are kept as found: they only matter when re-encoding.
+/// Throws format_error naming `path` for codecs fitstore cannot decode (gzip, bz2,
+/// blosc with other inner codecs, filters other than one shuffle of the item size).
 codec_spec codec_from_zarr(const nlohmann::json& compressor, const nlohmann::json& filters, std::size_t item_size,
                            const std::string& path);
 

@@ -4,6 +4,10 @@
 // are copied unchanged at the end.
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "fitstore/codec.hpp"
 
 namespace fitstore {
@@ -40,6 +44,53 @@ void unshuffle_tiles(const std::uint8_t* src, std::uint8_t* dst, std::size_t cou
     }
 }
 
+#if defined(__SSE2__)
+// Unshuffle is on the load path, where it runs right after a fast decoder:
+// for the common item sizes, 16 elements at a time are transposed in SSE2
+// registers (x86-64 baseline) by rounds of byte/word/dword interleaves.
+template <std::size_t S>
+void unshuffle_sse2(const std::uint8_t* src, std::uint8_t* dst, std::size_t count, std::size_t) noexcept {
+    static_assert(S == 2 || S == 4 || S == 8, "SSE2 unshuffle covers 2, 4 and 8-byte items");
+    const std::size_t simd_count = count / 16 * 16;
+    for (std::size_t i = 0; i < simd_count; i += 16) {
+        __m128i a[S];
+        for (std::size_t k = 0; k < S; ++k) a[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + k * count + i));
+        __m128i* out = reinterpret_cast<__m128i*>(dst + i * S);
+        if constexpr (S == 2) {
+            _mm_storeu_si128(out + 0, _mm_unpacklo_epi8(a[0], a[1]));
+            _mm_storeu_si128(out + 1, _mm_unpackhi_epi8(a[0], a[1]));
+        } else {
+            // Round 1: pairs of streams -> 2-byte groups, elements 0-7 (lo) and 8-15 (hi).
+            __m128i b[S];
+            for (std::size_t k = 0; k < S; k += 2) {
+                b[k] = _mm_unpacklo_epi8(a[k], a[k + 1]);
+                b[k + 1] = _mm_unpackhi_epi8(a[k], a[k + 1]);
+            }
+            // Round 2: 4-byte groups; c[4j + q] holds elements 4q..4q+3 of bytes 4j..4j+3.
+            __m128i c[S];
+            for (std::size_t j = 0; j < S / 4; ++j) {
+                const __m128i* p = b + 4 * j;
+                c[4 * j + 0] = _mm_unpacklo_epi16(p[0], p[2]);
+                c[4 * j + 1] = _mm_unpackhi_epi16(p[0], p[2]);
+                c[4 * j + 2] = _mm_unpacklo_epi16(p[1], p[3]);
+                c[4 * j + 3] = _mm_unpackhi_epi16(p[1], p[3]);
+            }
+            if constexpr (S == 4) {
+                for (std::size_t q = 0; q < 4; ++q) _mm_storeu_si128(out + q, c[q]);
+            } else {
+                // Round 3: join bytes 0-3 and 4-7 of each element.
+                for (std::size_t q = 0; q < 4; ++q) {
+                    _mm_storeu_si128(out + 2 * q, _mm_unpacklo_epi32(c[q], c[4 + q]));
+                    _mm_storeu_si128(out + 2 * q + 1, _mm_unpackhi_epi32(c[q], c[4 + q]));
+                }
+            }
+        }
+    }
+    for (std::size_t i = simd_count; i < count; ++i)
+        for (std::size_t k = 0; k < S; ++k) dst[i * S + k] = src[k * count + i];
+}
+#endif
+
 using tile_fn = void (*)(const std::uint8_t*, std::uint8_t*, std::size_t, std::size_t) noexcept;
 
 tile_fn pick_shuffle(std::size_t size) noexcept {
@@ -54,9 +105,15 @@ tile_fn pick_shuffle(std::size_t size) noexcept {
 
 tile_fn pick_unshuffle(std::size_t size) noexcept {
     switch (size) {
+#if defined(__SSE2__)
+        case 2: return unshuffle_sse2<2>;
+        case 4: return unshuffle_sse2<4>;
+        case 8: return unshuffle_sse2<8>;
+#else
         case 2: return unshuffle_tiles<2>;
         case 4: return unshuffle_tiles<4>;
         case 8: return unshuffle_tiles<8>;
+#endif
         case 16: return unshuffle_tiles<16>;
         default: return unshuffle_tiles<0>;
     }
