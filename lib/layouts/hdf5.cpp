@@ -677,6 +677,13 @@ public:
         const dataset_info& ds = find(rec);
         const haddr_t offset = contiguous_offset(ds, rec, reason);
         if (offset == HADDR_UNDEF) return {};
+        if (offset % rec.item_size() != 0) {
+            // Other writers (h5py) do not align data: a mapping would hand out
+            // misaligned elements.
+            reason = "dataset at file offset " + std::to_string(offset) + " is not aligned to its " +
+                     std::to_string(rec.item_size()) + "-byte elements";
+            return {};
+        }
         if (mode != mmap_mode::r_plus) return map_file_range(m_fd.get(), offset, rec.raw_bytes, mode, m_path);
         // r+ needs a writable descriptor of the same file.
         std::uint64_t size = 0;

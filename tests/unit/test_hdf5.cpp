@@ -410,11 +410,15 @@ TEST_CASE("a store written by h5py alone loads with the values its script comput
         const auto var = ndarray<double>::from_any(*scaler.find_array("var"), "var");
         for (std::size_t i = 0; i < 6; ++i) REQUIRE(var.data()[i] == double(i) * 1.5 + 2.0);
 
-        // h5py's contiguous datasets are not page-aligned; they map all the same.
+        // h5py's contiguous datasets are not page-aligned; they map all the
+        // same when their offset suits their elements (not scaler/scale, at an
+        // odd offset: it is copied and the report says why).
         for (const auto& r : back.report.arrays) {
             INFO("array " << r.key);
-            const bool contiguous = r.key == "coef" || r.key == "intercept" || r.key == "scaler/scale";
-            REQUIRE(r.mapped == (mode == mmap_mode::r && contiguous));
+            const bool aligned_contiguous = r.key == "coef" || r.key == "intercept";
+            REQUIRE(r.mapped == (mode == mmap_mode::r && aligned_contiguous));
+            if (mode == mmap_mode::r && r.key == "scaler/scale")
+                REQUIRE_THAT(r.reason, Catch::Contains("not aligned to its 2-byte elements"));
         }
     }
 }
