@@ -598,8 +598,7 @@ std::unique_ptr<layout_reader> open_reader(const std::string& path, layout l) {
 layout detail::visit_arrays(const std::string& path, const load_options& options, const array_visitor& visit) {
     const layout l = detect_layout(path);
     auto reader = open_reader(path, l);
-    thread_pool pool(options.threads);
-    read_context ctx{*reader, options, pool};
+    read_context ctx{*reader, options, nullptr};
     for (const auto& [key, rec] : reader->get_manifest().arrays) {
         any_array array;
         std::string failure;
