@@ -17,6 +17,7 @@
 #include "fitstore/datasets.hpp"
 #include "fitstore/estimators/svc.hpp"
 #include "fitstore/model_selection.hpp"
+#include "fitstore/provenance.hpp"
 #include "fitstore/store.hpp"
 #include "model_io.hpp"
 #include "synthetic_svc.hpp"
@@ -99,7 +100,11 @@ int run_demo(const demo_args& a) {
         try {
             dump_options options;
             options.layout = l;
-            options.provenance["cross_validation"] = {{"k", 5}, {"metric", "accuracy"}, {"mean", mean(scores)}, {"std", stddev(scores)}};
+            options.provenance = provenance()
+                                     .training_data(iris.X.as_any(), iris.y.as_any(), iris.feature_names,
+                                                    "fitstore::datasets::load_iris()")
+                                     .cross_validation(5, "accuracy", scores)
+                                     .to_json();
             dump(clf, path, options);
             for (const std::string mmap : {"none", "r"}) {
                 const auto lines = predict_in_fresh_process(path, iris_csv, mmap);

@@ -13,6 +13,7 @@
 #include "fitstore/estimators/standard_scaler.hpp"
 #include "fitstore/estimators/svc.hpp"
 #include "fitstore/model_selection.hpp"
+#include "fitstore/provenance.hpp"
 #include "fitstore/store.hpp"
 
 namespace fitstore::cli {
@@ -20,7 +21,7 @@ namespace fitstore::cli {
 namespace {
 
 struct fit_args {
-    std::string data, target, output, layout = "directory", codec = "none";
+    std::string data, target, output, layout = "directory", codec = "none", source;
     bool scale = false;
     std::size_t cv = 0;
     svc_params params;
@@ -48,17 +49,17 @@ void run_fit(const fit_args& a) {
     const double fit_s = std::chrono::duration<double>(clock::now() - t0).count();
     const double train_accuracy = accuracy(data.y, model->predict(data.X));
 
-    options.provenance["training_data"] = {{"path", a.data},
-                                           {"n_samples", data.X.shape(0)},
-                                           {"n_features", data.X.shape(1)},
-                                           {"target", data.target_name}};
+    provenance record;
+    record.training_data(data.X.as_any(), data.y.as_any(), data.feature_names, a.data)
+        .training_score("accuracy", train_accuracy);
+    if (!a.source.empty()) record.source(a.source);
     std::ostringstream cv_note;
     if (a.cv) {
         const auto scores = cross_val_score(*model, data.X, data.y, a.cv);
-        options.provenance["cross_validation"] = {
-            {"k", a.cv}, {"metric", "accuracy"}, {"mean", mean(scores)}, {"std", stddev(scores)}, {"scores", scores}};
+        record.cross_validation(a.cv, "accuracy", scores);
         cv_note << ", " << a.cv << "-fold CV accuracy " << mean(scores) << " +/- " << stddev(scores);
     }
+    options.provenance = record.to_json();
 
     const auto t1 = clock::now();
     stored_object root;
@@ -98,6 +99,7 @@ void add_fit_command(CLI::App& app) {
     cmd->add_option("--class-weight", args->class_weight, "balanced (default: none)");
     cmd->add_option("--decision-function-shape", args->params.decision_function_shape, "ovr | ovo")->default_str("ovr");
     cmd->add_option("--cv", args->cv, "also run stratified k-fold cross-validation and record it in the provenance");
+    cmd->add_option("--source", args->source, "training code reference recorded in the provenance (commit, URL...)");
     cmd->add_option("-o,--output", args->output, "where to write the model")->required();
     cmd->add_option("--layout", args->layout, "directory | hdf5 | blob")->default_str("directory");
     cmd->add_option("--codec", args->codec, "none | zlib[:L] | zstd[:L] | lz4 | blosc-lz4[:L] | ...")->default_str("none");
