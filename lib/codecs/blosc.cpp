@@ -20,19 +20,18 @@ std::uint32_t read_u32(const std::uint8_t* p) {
 
 std::size_t blosc_bound(std::size_t raw_bytes) { return raw_bytes + BLOSC_MAX_OVERHEAD; }
 
-void blosc_encode(const char* inner, int clevel, bool shuffle, std::size_t item_size, const std::uint8_t* raw,
-                  std::size_t raw_bytes, std::vector<std::uint8_t>& out) {
+std::size_t blosc_encode(const char* inner, int clevel, bool shuffle, std::size_t item_size, const std::uint8_t* raw,
+                         std::size_t raw_bytes, std::uint8_t* out) {
     if (raw_bytes > BLOSC_MAX_BUFFERSIZE) too_large("blosc", raw_bytes, BLOSC_MAX_BUFFERSIZE);
-    out.resize(blosc_bound(raw_bytes));
     // blosc treats a typesize above 255 as 1; say so explicitly.
     const std::size_t typesize = item_size >= 1 && item_size <= BLOSC_MAX_TYPESIZE ? item_size : 1;
-    const int written = blosc_compress_ctx(clevel, shuffle ? BLOSC_SHUFFLE : BLOSC_NOSHUFFLE, typesize, raw_bytes, raw,
-                                           out.data(), out.size(), inner, 0, 1);
+    const int written = blosc_compress_ctx(clevel, shuffle ? BLOSC_SHUFFLE : BLOSC_NOSHUFFLE, typesize, raw_bytes, raw, out,
+                                           blosc_bound(raw_bytes), inner, 0, 1);
     if (written <= 0) {
         throw error("", "codec",
                     std::string("blosc-") + inner + ": compression failed with code " + std::to_string(written));
     }
-    out.resize(static_cast<std::size_t>(written));
+    return static_cast<std::size_t>(written);
 }
 
 void blosc_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw, std::size_t raw_bytes,

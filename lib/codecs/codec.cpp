@@ -8,6 +8,7 @@
 #include <array>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include "codecs/codec_families.hpp"
 #include "fitstore/errors.hpp"
@@ -56,30 +57,56 @@ bool has_shuffle_filter(const codec_spec& spec) noexcept {
     return spec.shuffle && !is_blosc(spec.id) && spec.id != codec_id::none;
 }
 
-// Per-thread scratch for the shuffle filter; a buffer grown past this by an
-// unusually large chunk is released after the call.
-constexpr std::size_t k_keep_scratch_bytes = std::size_t{64} << 20;
-thread_local std::vector<std::uint8_t> t_scratch;
-
-struct scratch_guard {
-    std::vector<std::uint8_t>& buffer;
-    ~scratch_guard() {
-        if (buffer.capacity() > k_keep_scratch_bytes) std::vector<std::uint8_t>().swap(buffer);
+// Per-thread scratch memory, uninitialised and kept between calls: the
+// shuffled copy of a chunk, and the encoder's worst-case output (copied out at
+// its real length, so a caller's fresh vector is only touched for the bytes
+// it keeps). A buffer grown past k_keep_bytes by an unusually large chunk is
+// released after the call, so idle workers keep at most a few chunks' worth.
+class scratch_buffer {
+public:
+    std::uint8_t* get(std::size_t bytes) {
+        if (bytes > m_capacity) {
+            m_data.reset();  // free before allocating: never hold both
+            m_data.reset(new std::uint8_t[bytes]);
+            m_capacity = bytes;
+        }
+        return m_data.get();
     }
+    void trim() noexcept {
+        if (m_capacity > k_keep_bytes) {
+            m_data.reset();
+            m_capacity = 0;
+        }
+    }
+
+private:
+    static constexpr std::size_t k_keep_bytes = std::size_t{64} << 20;
+    std::unique_ptr<std::uint8_t[]> m_data;
+    std::size_t m_capacity = 0;
 };
 
-void encode_raw(const codec_spec& spec, std::size_t item_size, const std::uint8_t* raw, std::size_t raw_bytes,
-                std::vector<std::uint8_t>& out) {
+thread_local scratch_buffer t_shuffled;
+thread_local scratch_buffer t_encoded;
+
+struct trim_on_exit {
+    scratch_buffer& buffer;
+    ~trim_on_exit() { buffer.trim(); }
+};
+
+// Encodes into `out` (at least encode_bound bytes); returns the encoded length.
+std::size_t encode_into(const codec_spec& spec, std::size_t item_size, const std::uint8_t* raw,
+                        std::size_t raw_bytes, std::uint8_t* out) {
     const int level = effective_level(spec);
     switch (spec.id) {
-        case codec_id::none: out.assign(raw, raw + raw_bytes); return;
-        case codec_id::zlib: codecs::zlib_encode(level, raw, raw_bytes, out); return;
-        case codec_id::zstd: codecs::zstd_encode(level, raw, raw_bytes, out); return;
-        case codec_id::lz4: codecs::lz4_encode(level, raw, raw_bytes, out); return;
-        case codec_id::blosc_lz4: codecs::blosc_encode("lz4", level, spec.shuffle, item_size, raw, raw_bytes, out); return;
+        case codec_id::none:
+            if (raw_bytes) std::memcpy(out, raw, raw_bytes);
+            return raw_bytes;
+        case codec_id::zlib: return codecs::zlib_encode(level, raw, raw_bytes, out);
+        case codec_id::zstd: return codecs::zstd_encode(level, raw, raw_bytes, out);
+        case codec_id::lz4: return codecs::lz4_encode(level, raw, raw_bytes, out);
+        case codec_id::blosc_lz4: return codecs::blosc_encode("lz4", level, spec.shuffle, item_size, raw, raw_bytes, out);
         case codec_id::blosc_zstd:
-            codecs::blosc_encode("zstd", level, spec.shuffle, item_size, raw, raw_bytes, out);
-            return;
+            return codecs::blosc_encode("zstd", level, spec.shuffle, item_size, raw, raw_bytes, out);
     }
     throw usage_error("", "codec", "unknown codec id " + std::to_string(static_cast<int>(spec.id)));
 }
@@ -261,14 +288,19 @@ std::size_t encode_bound(const codec_spec& spec, std::size_t raw_bytes) {
 void encode_chunk(const codec_spec& spec, std::size_t item_size, const void* raw, std::size_t raw_bytes,
                   std::vector<std::uint8_t>& out) {
     const auto* bytes = static_cast<const std::uint8_t*>(raw);
-    if (!has_shuffle_filter(spec) || item_size <= 1) {
-        encode_raw(spec, item_size, bytes, raw_bytes, out);
+    if (spec.id == codec_id::none) {
+        out.assign(bytes, bytes + raw_bytes);
         return;
     }
-    scratch_guard guard{t_scratch};
-    t_scratch.resize(raw_bytes);
-    byte_shuffle(bytes, t_scratch.data(), raw_bytes, item_size);
-    encode_raw(spec, item_size, t_scratch.data(), raw_bytes, out);
+    trim_on_exit trim_shuffled{t_shuffled}, trim_encoded{t_encoded};
+    if (has_shuffle_filter(spec) && item_size > 1) {
+        std::uint8_t* shuffled = t_shuffled.get(raw_bytes);
+        byte_shuffle(bytes, shuffled, raw_bytes, item_size);
+        bytes = shuffled;
+    }
+    std::uint8_t* encoded = t_encoded.get(encode_bound(spec, raw_bytes));
+    const std::size_t length = encode_into(spec, item_size, bytes, raw_bytes, encoded);
+    out.assign(encoded, encoded + length);
 }
 
 void decode_chunk(const codec_spec& spec, std::size_t item_size, const void* stored, std::size_t stored_bytes,
@@ -282,10 +314,10 @@ void decode_chunk(const codec_spec& spec, std::size_t item_size, const void* sto
     }
     // Decode into scratch, then unshuffle into place: the destination is only
     // written once the stream has proved complete.
-    scratch_guard guard{t_scratch};
-    t_scratch.resize(expected_raw_bytes);
-    decode_raw(spec.id, in, stored_bytes, t_scratch.data(), expected_raw_bytes, site);
-    byte_unshuffle(t_scratch.data(), out, expected_raw_bytes, item_size);
+    trim_on_exit trim{t_shuffled};
+    std::uint8_t* shuffled = t_shuffled.get(expected_raw_bytes);
+    decode_raw(spec.id, in, stored_bytes, shuffled, expected_raw_bytes, site);
+    byte_unshuffle(shuffled, out, expected_raw_bytes, item_size);
 }
 
 std::uint64_t max_expansion_ratio(codec_id id) noexcept {

@@ -19,18 +19,17 @@ std::size_t lz4_bound(std::size_t raw_bytes) {
     return static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(raw_bytes))) + k_prefix;
 }
 
-void lz4_encode(int acceleration, const std::uint8_t* raw, std::size_t raw_bytes, std::vector<std::uint8_t>& out) {
+std::size_t lz4_encode(int acceleration, const std::uint8_t* raw, std::size_t raw_bytes, std::uint8_t* out) {
     if (raw_bytes > LZ4_MAX_INPUT_SIZE) too_large("lz4", raw_bytes, LZ4_MAX_INPUT_SIZE);
-    out.resize(lz4_bound(raw_bytes));
     const auto n = static_cast<std::uint32_t>(raw_bytes);
     const std::uint8_t prefix[k_prefix] = {static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8),
                                            static_cast<std::uint8_t>(n >> 16), static_cast<std::uint8_t>(n >> 24)};
-    std::memcpy(out.data(), prefix, k_prefix);
+    std::memcpy(out, prefix, k_prefix);
     const int written =
-        LZ4_compress_fast(reinterpret_cast<const char*>(raw), reinterpret_cast<char*>(out.data() + k_prefix),
-                          static_cast<int>(raw_bytes), static_cast<int>(out.size() - k_prefix), acceleration);
+        LZ4_compress_fast(reinterpret_cast<const char*>(raw), reinterpret_cast<char*>(out + k_prefix),
+                          static_cast<int>(raw_bytes), static_cast<int>(lz4_bound(raw_bytes) - k_prefix), acceleration);
     if (written <= 0) throw error("", "codec", "lz4: compression failed");
-    out.resize(k_prefix + static_cast<std::size_t>(written));
+    return k_prefix + static_cast<std::size_t>(written);
 }
 
 void lz4_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw, std::size_t raw_bytes,

@@ -26,14 +26,12 @@ struct inflate_stream {
 
 std::size_t zlib_bound(std::size_t raw_bytes) { return compressBound(raw_bytes); }
 
-void zlib_encode(int level, const std::uint8_t* raw, std::size_t raw_bytes, std::vector<std::uint8_t>& out) {
-    out.resize(zlib_bound(raw_bytes));
-    uLongf written = out.size();
+std::size_t zlib_encode(int level, const std::uint8_t* raw, std::size_t raw_bytes, std::uint8_t* out) {
+    uLongf written = zlib_bound(raw_bytes);
     // compress2 = deflateInit(level) + one Z_FINISH pass: the stream Python's zlib.compress writes.
-    const int rc = compress2(out.data(), &written, raw_bytes ? raw : reinterpret_cast<const Bytef*>(""), raw_bytes,
-                             level);
+    const int rc = compress2(out, &written, raw_bytes ? raw : reinterpret_cast<const Bytef*>(""), raw_bytes, level);
     if (rc != Z_OK) throw error("", "codec", "zlib: compress2 failed with code " + std::to_string(rc));
-    out.resize(written);
+    return written;
 }
 
 void zlib_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw, std::size_t raw_bytes,

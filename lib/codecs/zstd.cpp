@@ -31,17 +31,16 @@ std::string zstd_message(std::size_t code) { return ZSTD_getErrorName(code); }
 
 std::size_t zstd_bound(std::size_t raw_bytes) { return ZSTD_compressBound(raw_bytes); }
 
-void zstd_encode(int level, const std::uint8_t* raw, std::size_t raw_bytes, std::vector<std::uint8_t>& out) {
+std::size_t zstd_encode(int level, const std::uint8_t* raw, std::size_t raw_bytes, std::uint8_t* out) {
     if (!t_cctx) t_cctx.reset(ZSTD_createCCtx());
     if (!t_cctx) throw std::bad_alloc();
-    out.resize(zstd_bound(raw_bytes));
     // ZSTD_compressCCtx writes exactly what ZSTD_compress (numcodecs) writes:
     // single frame, content size recorded, no checksum.
-    const std::size_t written = ZSTD_compressCCtx(t_cctx.get(), out.data(), out.size(), raw, raw_bytes, level);
+    const std::size_t written = ZSTD_compressCCtx(t_cctx.get(), out, zstd_bound(raw_bytes), raw, raw_bytes, level);
     const bool failed = ZSTD_isError(written);
     if (ZSTD_sizeof_CCtx(t_cctx.get()) > k_keep_context_bytes) t_cctx.reset();
     if (failed) throw error("", "codec", "zstd: compression failed: " + zstd_message(written));
-    out.resize(written);
+    return written;
 }
 
 void zstd_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw, std::size_t raw_bytes,
