@@ -107,8 +107,9 @@ int run_demo(const demo_args& a) {
             options.layout = l;
             options.provenance = provenance()
                                      .training_data(iris.X.as_any(), iris.y.as_any(), iris.feature_names,
-                                                    "fitstore::datasets::load_iris()")
+                                                    "fitstore::datasets::load_iris()", iris.target_name)
                                      .cross_validation(5, "accuracy", scores)
+                                     .training_score("accuracy", accuracy(iris.y, expected))
                                      .to_json();
             dump(clf, path, options);
             for (const std::string mmap : {"none", "r"}) {

@@ -21,9 +21,10 @@ namespace fitstore::cli {
 namespace {
 
 struct fit_args {
-    std::string data, target, output, layout = "directory", codec = "none", source;
+    std::string data, target, output, layout = "directory", codec = "none";
     bool scale = false;
-    std::size_t cv = 0;
+    std::size_t cv = 5;
+    std::string data_uri, source_file, source_ref;
     svc_params params;
     std::string class_weight;
 };
@@ -50,9 +51,10 @@ void run_fit(const fit_args& a) {
     const double train_accuracy = accuracy(data.y, model->predict(data.X));
 
     provenance record;
-    record.training_data(data.X.as_any(), data.y.as_any(), data.feature_names, a.data)
+    record.training_data(data.X.as_any(), data.y.as_any(), data.feature_names, a.data_uri, data.target_name)
         .training_score("accuracy", train_accuracy);
-    if (!a.source.empty()) record.source(a.source);
+    if (!a.source_file.empty()) record.source_file(a.source_file);
+    if (!a.source_ref.empty()) record.source(a.source_ref);
     std::ostringstream cv_note;
     if (a.cv) {
         const auto scores = cross_val_score(*model, data.X, data.y, a.cv);
@@ -98,8 +100,12 @@ void add_fit_command(CLI::App& app) {
     cmd->add_option("--cache-size", args->params.cache_size, "kernel cache in MB")->default_str("200");
     cmd->add_option("--class-weight", args->class_weight, "balanced (default: none)");
     cmd->add_option("--decision-function-shape", args->params.decision_function_shape, "ovr | ovo")->default_str("ovr");
-    cmd->add_option("--cv", args->cv, "also run stratified k-fold cross-validation and record it in the provenance");
-    cmd->add_option("--source", args->source, "training code reference recorded in the provenance (commit, URL...)");
+    cmd->add_option("--cv", args->cv, "stratified k-fold cross-validation recorded in the provenance (0 skips)")
+        ->default_str("5");
+    cmd->add_option("--data-uri", args->data_uri, "where the training data lives (recorded in the provenance)");
+    auto* source = cmd->add_option("--source", args->source_file, "training code file: its name and SHA-256 are recorded");
+    cmd->add_option("--source-ref", args->source_ref, "training code reference (commit id, URL...) to record")
+        ->excludes(source);
     cmd->add_option("-o,--output", args->output, "where to write the model")->required();
     cmd->add_option("--layout", args->layout, "directory | hdf5 | blob")->default_str("directory");
     cmd->add_option("--codec", args->codec, "none | zlib[:L] | zstd[:L] | lz4 | blosc-lz4[:L] | ...")->default_str("none");

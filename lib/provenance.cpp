@@ -208,7 +208,8 @@ provenance::provenance() {
 }
 
 provenance& provenance::training_data(const any_array& X, const any_array& y,
-                                      const std::vector<std::string>& feature_names, const std::string& uri) {
+                                      const std::vector<std::string>& feature_names, const std::string& uri,
+                                      const std::string& target) {
     if (!feature_names.empty() && (X.rank() != 2 || feature_names.size() != X.shape()[1]))
         throw usage_error("", "provenance.training_data.feature_names",
                           "expected one name per column of X (" + shape_to_string(X.shape()) + "), found " +
@@ -220,6 +221,7 @@ provenance& provenance::training_data(const any_array& X, const any_array& y,
     t["y"] = array_description("y", y);
     t["feature_names"] = feature_names;
     if (!uri.empty()) t["uri"] = uri;
+    if (!target.empty()) t["target"] = target;
     m_json["training_data"] = std::move(t);
     return *this;
 }

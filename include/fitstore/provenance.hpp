@@ -54,10 +54,11 @@ public:
 
     /// Records the training data: fingerprint of X and y (named "X" and "y"),
     /// each one's dtype, shape and own fingerprint, the feature names (if any,
-    /// one per column of X) and an optional user URI. Throws usage_error if the
-    /// feature names do not match X's columns.
+    /// one per column of X), an optional user URI and the label column's name.
+    /// Throws usage_error if the feature names do not match X's columns.
     provenance& training_data(const any_array& X, const any_array& y,
-                              const std::vector<std::string>& feature_names = {}, const std::string& uri = {});
+                              const std::vector<std::string>& feature_names = {}, const std::string& uri = {},
+                              const std::string& target = {});
     /// Records the training code as a user string (a commit id, a URL...).
     provenance& source(const std::string& reference);
     /// Records the training code as a file: its name and SHA-256. Throws as file_sha256.

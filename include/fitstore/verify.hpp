@@ -41,10 +41,11 @@ struct verify_report {
     }
 };
 
-/// Verifies the store at `path` (see the file comment). Damaged chunk data or
-/// container metadata that disagrees with the manifest are failed checks in
-/// the report; a store whose manifest cannot be read or validated at all (or
-/// that the loaders refuse on opening) throws the fitstore::error that says why.
+/// Verifies the store at `path` (see the file comment). Damaged chunk data,
+/// container metadata that disagrees with the manifest, and a manifest that
+/// fails its own checksum (manifest_xxh3) are failed checks in the report; a
+/// store whose manifest cannot be read or validated at all (or that the
+/// loaders refuse on opening) throws the fitstore::error that says why.
 verify_report verify_store(const std::string& path, const verify_options& options = {});
 
 }  // namespace fitstore

@@ -156,3 +156,15 @@ TEST_CASE("verify throws for stores that cannot be opened", "[verify]") {
     write_file(path + "/manifest.json", "{not json");
     REQUIRE_THROWS_AS(verify_store(path), format_error);
 }
+
+TEST_CASE("verify reports an edited manifest as a failed manifest check", "[verify]") {
+    temp_dir dir;
+    const std::string path = make_store(dir, layout::directory, "none");
+    json j = json::parse(read_file(path + "/manifest.json"));
+    REQUIRE(j.contains("manifest_xxh3"));
+    j["provenance"]["note"] = "edited after writing";
+    write_file(path + "/manifest.json", j.dump());
+    const verify_report r = verify_store(path);
+    CHECK(failed_names(r) == std::vector<std::string>{"manifest"});
+    CHECK_THAT(find_check(r, "manifest")->detail, Catch::Contains("manifest_xxh3"));
+}
