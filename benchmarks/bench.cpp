@@ -199,7 +199,7 @@ void print_size_table(const std::string& size, const json& limits, const std::ve
               << " | page-aligned read() " << gbps(bytes, med(limits, "read_s")) << " | predict on heap "
               << fmt("%.1f", 1e3 * med(limits, "predict_heap_s")) << " ms\n";
     std::cout << pad("method", 50, true) << pad("dump GB/s [range] xlim", 28) << pad("no-fsync xlim", 16)
-              << pad("load GB/s [range] xlim", 28) << pad("mmap ms", 9) << pad("1st pred ms", 12)
+              << pad("load GB/s [range] xlim", 28) << pad("mmap ms", 11) << pad("1st pred ms", 12)
               << pad("disk MiB", 10) << pad("ratio", 7) << pad("dump+MiB", 9) << pad("load xmodel", 12) << "\n";
     for (const json* rp : rows) {
         const json& r = *rp;
@@ -222,7 +222,7 @@ void print_size_table(const std::string& size, const json& limits, const std::ve
         std::string mmap = fmt("%.3f", 1e3 * med(m, "mmap_load_s"));
         if (m.contains("mapped") && !m["mapped"].get<bool>()) mmap += "c";
         std::cout << pad(r["method"].get<std::string>(), 50, true) << pad(dump, 28) << pad(nofsync, 16)
-                  << pad(range("load_s") + ratio("load"), 28) << pad(mmap, 9) << pad(pred, 12)
+                  << pad(range("load_s") + ratio("load"), 28) << pad(mmap, 11) << pad(pred, 12)
                   << pad(fmt("%.1f", disk / 1048576.0), 10) << pad(fmt("%.2f", bytes / disk), 7)
                   << pad(fmt("%.1f", (med(m, "dump_peak_rss") - bytes) / 1048576.0), 9)
                   << pad(fmt("%.3f", med(m, "load_peak_rss") / bytes), 12) << "\n";

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 #include "bench.hpp"
 #include "fitstore/errors.hpp"
@@ -81,12 +83,15 @@ void write_chart(const json& report, const std::string& path) {
         if (cut != std::string::npos) row.label.erase(cut);
         if (row.label.rfind("fitstore ", 0) == 0) row.label.erase(0, 9);
         row.peer = r.value("source", "") == "peers.py";
-        if (row.peer) row.label = "py: " + row.label;
-        row.dump = gb(med(m, "dump_s"));
-        row.nofsync = gb(med(m, "dump_nofsync_s"));
+        row.fsync = m.value("fsync", false);
+        const bool in_memory = r.value("layout", "") == "memory" || r.value("in_memory", false);
+        // A file written without fsync (the peers, cereal) is drawn as a no-fsync dump.
+        if (row.fsync || in_memory)
+            row.dump = gb(med(m, "dump_s")), row.nofsync = gb(med(m, "dump_nofsync_s"));
+        else
+            row.nofsync = gb(med(m, "dump_s"));
         row.load = gb(med(m, "load_s"));
         row.disk = med(m, "bytes_on_disk") / 1048576.0;
-        row.fsync = m.value("fsync", false);
         rows.push_back(row);
     }
     const double lim_write = gb(med(limits, "write_s")), lim_fsync = gb(med(limits, "write_fsync_s")),
@@ -101,7 +106,7 @@ void write_chart(const json& report, const std::string& path) {
     const auto [axis_max, axis_step] = axis(top);
     const auto [disk_max, disk_step] = axis(top_disk);
 
-    const int label_w = 250, panel_w = 560, gap = 40, disk_w = 240, row_h = 30, head = 110, foot = 60;
+    const int label_w = 260, panel_w = 560, gap = 70, disk_w = 240, row_h = 30, head = 130, foot = 60;
     const int x0 = label_w, x1 = x0 + panel_w, d0 = x1 + gap, d1 = d0 + disk_w;
     const int width = d1 + 30, height = head + static_cast<int>(rows.size()) * row_h + foot;
     auto sx = [&](double v) { return x0 + v / axis_max * panel_w; };
@@ -119,7 +124,7 @@ void write_chart(const json& report, const std::string& path) {
       << " runs each in a fresh process; warm page cache; fitstore rows on all cores; F = fsync before publish</text>\n";
     // legend
     int lx = 10;
-    for (auto [color, text] : {std::pair<const char*, const char*>{c_dump, "dump"}, {c_nofsync, "dump, no fsync"},
+    for (auto [color, text] : {std::pair<const char*, const char*>{c_dump, "dump with fsync (F) or to memory"}, {c_nofsync, "dump, no fsync"},
                                {c_load, "copying load"}, {c_disk, "bytes on disk"}}) {
         s << "<rect x='" << lx << "' y='52' width='14' height='10' fill='" << color << "'/><text x='" << lx + 18
           << "' y='61'>" << text << "</text>\n";
@@ -164,14 +169,21 @@ void write_chart(const json& report, const std::string& path) {
               << ")</text>\n";
     }
     // limit lines over the rows
-    for (auto [v, color, text] : {std::tuple<double, const char*, const char*>{lim_write, c_dump, "write()"},
-                                  {lim_fsync, c_dump, "write+fsync"},
-                                  {lim_read, c_load, "read()"},
-                                  {lim_memcpy, "#333333", "memcpy"}}) {
+    std::vector<std::tuple<double, const char*, const char*>> lines = {{lim_write, c_nofsync, "write()"},
+                                                                        {lim_fsync, c_dump, "write+fsync"},
+                                                                        {lim_read, c_load, "read()"},
+                                                                        {lim_memcpy, "#333333", "memcpy"}};
+    std::sort(lines.begin(), lines.end());
+    double last_x = -1e9;
+    int level = 0;
+    for (auto [v, color, text] : lines) {
         if (!std::isfinite(v)) continue;
+        // Labels of nearby lines are stacked so they never overlap.
+        level = sx(v) - last_x < 110 ? level + 1 : 0;
+        last_x = sx(v);
         s << "<line x1='" << sx(v) << "' y1='" << y_top << "' x2='" << sx(v) << "' y2='" << y_bottom << "' stroke='"
           << color << "' stroke-width='1.5' stroke-dasharray='5,3'/>\n";
-        s << "<text x='" << sx(v) << "' y='" << y_top - 4 << "' text-anchor='middle' font-size='10' fill='" << color
+        s << "<text x='" << sx(v) << "' y='" << y_top - 4 - 12 * level << "' text-anchor='middle' font-size='10' fill='" << color
           << "'>" << text << " " << num(v, "%.2f") << "</text>\n";
     }
     s << "</svg>\n";

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -257,11 +258,15 @@ std::uint64_t align_page(std::uint64_t v) { return (v + 4095) / 4096 * 4096; }
 json run_limits(array_bundle model, std::size_t payload, const std::string& dir) {
     json r;
     {
-        // The first pass over resident data: the floor for a prediction.
-        const double t0 = now();
-        volatile double d = first_prediction(model);
-        (void)d;
-        r["predict_heap_s"] = now() - t0;
+        // The floor for a prediction: the best of three passes over resident data.
+        double best = 1e300;
+        for (int k = 0; k < 3; ++k) {
+            const double t0 = now();
+            volatile double d = first_prediction(model);
+            (void)d;
+            best = std::min(best, now() - t0);
+        }
+        r["predict_heap_s"] = best;
     }
     {
         std::vector<std::shared_ptr<void>> copies;
