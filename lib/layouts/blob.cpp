@@ -63,6 +63,10 @@ public:
         const std::uint64_t header = manifest_to_json(widest).dump().size();
         m_data_start = align_up(k_prefix_bytes + header, 64);
         m_cursor = m_data_start;
+        std::uint64_t bound = m_data_start;
+        for (const auto& [key, rec] : widest.arrays)
+            for (const auto& c : rec.chunks) bound = align_up(bound, chunk_alignment(c.stored_bytes)) + c.stored_bytes;
+        plan(bound);
     }
 
     void begin_array(const array_record&) override {}
@@ -90,6 +94,8 @@ public:
     }
 
 protected:
+    /// The blob will be at most `bound` bytes long.
+    virtual void plan(std::uint64_t bound) { (void)bound; }
     /// Writes `size` bytes at `offset` (gaps between chunks read back as zeros).
     virtual void put(std::uint64_t offset, const void* bytes, std::size_t size) = 0;
     /// The blob is complete and `total` bytes long.
@@ -129,10 +135,19 @@ public:
     explicit blob_memory_writer(std::vector<std::uint8_t>& out) : m_out(out) { m_out.clear(); }
 
 protected:
+    // One allocation of the upper bound: growing chunk by chunk would reallocate
+    // and copy the blob (a model-sized copy and twice the model in peak memory).
+    // Untouched capacity costs address space only, never resident memory.
+    void plan(std::uint64_t bound) override {
+        if (bound > m_out.max_size()) throw std::bad_alloc();
+        m_out.reserve(static_cast<std::size_t>(bound));
+    }
     void put(std::uint64_t offset, const void* bytes, std::size_t size) override {
         if (m_out.size() < offset + size) m_out.resize(static_cast<std::size_t>(offset + size), 0);
         if (size) std::memcpy(m_out.data() + offset, bytes, size);
     }
+    // The unused tail of a compressed blob's reservation is kept: shrinking would
+    // copy the blob; untouched capacity is never resident.
     void finish(std::uint64_t total) override { m_out.resize(static_cast<std::size_t>(total), 0); }
 
 private:
