@@ -367,6 +367,11 @@ int run_bench(const bench_config& config) {
             row["ratios"] = limit_ratios(row, limits);
             report["results"].push_back(row);
         }
+        // A long run keeps what it has measured so far, size by size.
+        if (!config.json_path.empty()) {
+            std::ofstream partial(config.json_path + ".partial");
+            partial << report.dump(1) << "\n";
+        }
     }
     std::cerr << "\n";
     std::error_code ignored;
@@ -406,6 +411,8 @@ int run_bench(const bench_config& config) {
         std::ofstream out(config.json_path);
         out << report.dump(1) << "\n";
         if (!out) throw io_error(config.json_path, "", "cannot write the JSON report");
+        std::error_code ignored_partial;
+        fs::remove(config.json_path + ".partial", ignored_partial);
     }
     if (!config.chart_path.empty()) write_chart(report, config.chart_path);
     return 0;
