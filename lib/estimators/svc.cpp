@@ -53,6 +53,9 @@ std::vector<std::array<std::size_t, 2>> class_pairs(std::size_t n_classes) {
 /// samples against a large model never allocates n_samples x n_SV doubles.
 constexpr std::size_t kernel_block_bytes = std::size_t(16) << 20;
 
+/// Loaded models with more classes are refused (libsvm itself handles at most a few thousand in practice).
+constexpr std::size_t max_classes = 65536;
+
 void quiet_libsvm(const char*) {}
 
 /// Owns a libsvm model and frees it with libsvm's own destructor.
@@ -389,6 +392,10 @@ void svc::validate_loaded(const std::string& file) const {
     if (m_classes.rank() != 1 || m_classes.size() < 2)
         fail("arrays.classes", "expected at least 2 classes, found shape " + shape_to_string(m_classes.shape()));
     const std::size_t k = m_classes.size();
+    // One-vs-one needs k(k-1)/2 pairs: a hostile class count must not overflow
+    // that product or make predict loop for hours.
+    if (k > max_classes)
+        fail("arrays.classes", "expected at most " + std::to_string(max_classes) + " classes, found " + std::to_string(k));
     for (std::size_t c = 1; c < k; ++c)
         if (!(m_classes[c - 1] < m_classes[c])) fail("arrays.classes", "expected strictly increasing labels");
     expect_shape("n_support", m_n_support.shape(), {k});

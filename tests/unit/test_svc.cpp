@@ -224,6 +224,14 @@ TEST_CASE("a loaded svc whose arrays disagree is refused", "[svc][errors]") {
     REQUIRE_THROWS_WITH(load_object(node, out, "", "model.bin"), Catch::Contains("arrays.dual_coef") &&
                                                                     Catch::Contains("expected shape [2, ") &&
                                                                     Catch::Contains("model.bin"));
+    stored_object many_classes;
+    save_object(model, many_classes);
+    std::vector<std::int64_t> labels(100000);
+    for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = std::int64_t(i);
+    for (auto& a : many_classes.arrays)
+        if (a.first == "classes") a.second = ndarray<std::int64_t>(shape_t{labels.size()}, labels).as_any();
+    REQUIRE_THROWS_WITH(load_object(many_classes, out, "", "model.bin"), Catch::Contains("at most 65536 classes"));
+
     stored_object bad_kernel;
     save_object(model, bad_kernel);
     bad_kernel.params["kernel"] = "magic";
