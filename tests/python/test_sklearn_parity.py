@@ -73,7 +73,7 @@ def main():
 
             model = os.path.join(tmp, "%s_%s_%d" % (name, kernel, scaled))
             fit = run(["fit", "--data", data, "--kernel", kernel, "--decision-function-shape", "ovo",
-                       "-o", model] + (["--scale"] if scaled else []))
+                       "--cv", "0", "-o", model] + (["--scale"] if scaled else []))
             m = re.search(r"support vectors \(([0-9/]+)\)", fit.stderr)
             n_support = np.array([int(v) for v in m.group(1).split("/")])
             pred = np.array(run(["predict", model, "--data", data]).stdout.split(), dtype=np.int64)
@@ -101,7 +101,7 @@ def main():
         X, y = getattr(datasets, "load_" + name)(return_X_y=True)
         ref = SVC().fit(X, y).decision_function(X)
         model = os.path.join(tmp, name + "_ovr")
-        run(["fit", "--data", os.path.join(tmp, name + ".csv"), "-o", model])
+        run(["fit", "--data", os.path.join(tmp, name + ".csv"), "--cv", "0", "-o", model])
         dec = np.loadtxt(run(["predict", model, "--data", os.path.join(tmp, name + ".csv"), "--decision"]).stdout.splitlines(),
                          delimiter=",", ndmin=2)
         ddec = float(np.max(np.abs(dec - ref)))
