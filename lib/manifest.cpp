@@ -18,7 +18,8 @@ std::size_t array_record::chunk_raw_bytes() const {
 shape_t array_record::chunk_grid() const {
     shape_t grid(shape.size());
     for (std::size_t k = 0; k < shape.size(); ++k)
-        grid[k] = shape[k] == 0 ? 0 : (shape[k] + chunk_shape[k] - 1) / chunk_shape[k];
+        // Not (shape + chunk - 1) / chunk: that wraps to 0 chunks for a shape near 2^64.
+        grid[k] = shape[k] / chunk_shape[k] + (shape[k] % chunk_shape[k] != 0 ? 1 : 0);
     return grid;
 }
 
@@ -337,8 +338,11 @@ public:
                     fail(f + ".stored_bytes", "expected " + std::to_string(chunk_raw) +
                                                   " for an uncompressed chunk, found " + std::to_string(c.stored_bytes));
                 // Zip-bomb guard: no codec expands beyond its ratio, so a claim beyond it is a lie.
+                // The 4096 raw bytes of slack cover tiny chunks whose headers dominate; it is not
+                // multiplied by the ratio, so many tiny chunk files cannot claim gigabytes.
                 if (a.codec.id != codec_id::none && chunk_raw > 0 &&
-                    (c.stored_bytes == 0 || chunk_raw / ratio > c.stored_bytes + 4096))
+                    (c.stored_bytes == 0 || (c.stored_bytes < (std::uint64_t(1) << 48) / ratio &&
+                                             chunk_raw > c.stored_bytes * ratio + 4096)))
                     fail(f + ".stored_bytes", std::to_string(c.stored_bytes) + " stored bytes cannot decode to " +
                                                   std::to_string(chunk_raw) + " bytes with " +
                                                   std::string(codec_name(a.codec.id)));
@@ -458,7 +462,8 @@ manifest parse_manifest(std::string_view text, const std::string& path) {
             throw format_error(path, "manifest", "JSON nested " + std::to_string(max_depth) + " levels deep (limit " +
                                                      std::to_string(4 * manifest_limits::max_depth + 16) + ")");
         j = json::parse(text.begin(), text.end());
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {
+        // parse_error, and out_of_range for numbers beyond a double ("1E777").
         throw format_error(path, "manifest", std::string("invalid JSON: ") + e.what());
     }
     return manifest_from_json(j, path);

@@ -32,6 +32,7 @@ std::shared_ptr<void> allocate_buffer(std::size_t bytes, bool zero) {
     // Large buffers are aligned to huge pages and advised so: 4 KiB page faults
     // cost ~3.5 us each on this kind of VM and dominate a fresh copying load.
     const std::size_t alignment = bytes >= 4 * huge_page ? huge_page : page;
+    if (bytes > std::numeric_limits<std::size_t>::max() - alignment) throw std::bad_alloc();  // rounding would wrap
     const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + alignment - 1) / alignment * alignment;
     void* p = std::aligned_alloc(alignment, rounded);
     if (p == nullptr) throw std::bad_alloc();

@@ -142,16 +142,22 @@ private:
         const std::string text = read_small_file(m_dirfd, relative, full, std::size_t(1) << 20, "");
         try {
             return json::parse(text);
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {
             throw format_error(full, "", std::string("invalid JSON: ") + e.what());
         }
+    }
+
+    static bool zarr_format_is_2(const json& j) {
+        if (!j.is_object()) return false;
+        auto it = j.find("zarr_format");
+        return it != j.end() && it->is_number_integer() && it->get<std::int64_t>() == 2;
     }
 
     json scan_group(const std::string& prefix, json& arrays, std::size_t depth) {
         const std::string where = prefix.empty() ? m_root : m_root + "/" + prefix;
         if (depth > manifest_limits::max_depth) throw format_error(where, "", "groups nested too deeply");
         const json group = read_json(prefix.empty() ? ".zgroup" : prefix + "/.zgroup");
-        if (!group.is_object() || group.value("zarr_format", 0) != 2)
+        if (!zarr_format_is_2(group))
             throw format_error(where + "/.zgroup", "zarr_format", "expected 2");
         unique_fd folder = prefix.empty() ? unique_fd(::dup(m_dirfd)) : open_directory_beneath(m_dirfd, prefix, where);
         std::set<std::string> names;
@@ -179,12 +185,22 @@ private:
     }
 
     json scan_array(const std::string& key) {
+        // A .zarray value of the wrong kind (nlohmann's type_error from value()/get())
+        // becomes a format_error naming the file.
+        try {
+            return scan_array_unchecked(key);
+        } catch (const json::exception& e) {
+            throw format_error(m_root + "/" + key + "/.zarray", "", std::string("unexpected zarr metadata: ") + e.what());
+        }
+    }
+
+    json scan_array_unchecked(const std::string& key) {
         const std::string file = m_root + "/" + key + "/.zarray";
         const json z = read_json(key + "/.zarray");
         auto fail = [&](const std::string& field, const std::string& message) {
             throw format_error(file, field, message);
         };
-        if (!z.is_object() || z.value("zarr_format", 0) != 2) fail("zarr_format", "expected 2");
+        if (!zarr_format_is_2(z)) fail("zarr_format", "expected 2");
         if (!z.contains("dtype") || !z["dtype"].is_string()) fail("dtype", "expected a numpy typestr");
         bool big = false;
         const dtype type = dtype_from_typestr(z["dtype"].get<std::string>(), big, file, "dtype");
@@ -201,12 +217,20 @@ private:
         rec.type = type;
         rec.codec = codec;
         rec.extra["dimension_separator"] = separator;
-        try {
-            rec.shape = z.at("shape").get<shape_t>();
-            rec.chunk_shape = z.at("chunks").get<shape_t>();
-        } catch (const json::exception&) {
-            fail("shape", "expected lists of non-negative integers for shape and chunks");
-        }
+        // get<shape_t>() would convert -1 or 1e300 silently (or with undefined behaviour): check each entry.
+        auto dims = [&](const char* name) {
+            const auto it = z.find(name);
+            if (it == z.end() || !it->is_array() || it->size() > manifest_limits::max_rank)
+                fail(name, "expected a list of at most 32 non-negative integers");
+            shape_t out;
+            for (const json& d : *it) {
+                if (!d.is_number_unsigned()) fail(name, "expected non-negative integers, found " + d.dump());
+                out.push_back(d.get<std::size_t>());
+            }
+            return out;
+        };
+        rec.shape = dims("shape");
+        rec.chunk_shape = dims("chunks");
         if (rec.shape.size() != rec.chunk_shape.size() || rec.shape.size() > manifest_limits::max_rank)
             fail("chunks", "expected the same rank as shape, at most 32");
         for (auto c : rec.chunk_shape)
@@ -267,6 +291,7 @@ public:
             m_manifest = manifest_from_json(j, path + "/.zgroup");
             m_json = j;
         }
+        check_chunk_sizes();
     }
 
     const manifest& get_manifest() const override { return m_manifest; }
@@ -308,14 +333,37 @@ public:
     }
 
 private:
+    /// Every chunk file's size against the manifest, before the engine allocates
+    /// anything for the arrays: a manifest cannot claim more than the files hold.
+    /// (A stat only; each file is opened beneath the store, O_NOFOLLOW, when read.)
+    void check_chunk_sizes() const {
+        for (const auto& [key, rec] : m_manifest.arrays) {
+            for (std::size_t i = 0; i < rec.chunks.size(); ++i) {
+                if (!rec.chunks[i].present) continue;
+                const std::string relative = chunk_path(rec, i);
+                struct stat st {};
+                if (::fstatat(m_dir.get(), relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                    if (errno == ENOENT) throw format_error(m_path + "/" + relative, "", "file is missing");
+                    throw_errno(m_path + "/" + relative, "cannot stat");
+                }
+                if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) != rec.chunks[i].stored_bytes)
+                    throw_size_mismatch(rec, i, static_cast<std::uint64_t>(st.st_size));
+            }
+        }
+    }
+
+    [[noreturn]] void throw_size_mismatch(const array_record& rec, std::size_t index, std::uint64_t size) const {
+        throw format_error(m_path + "/" + chunk_path(rec, index),
+                           "arrays." + rec.key + ".chunks[" + std::to_string(index) + "].stored_bytes",
+                           "expected a chunk file of " + std::to_string(rec.chunks[index].stored_bytes) +
+                               " bytes, found " + std::to_string(size) + " (truncated, extended or replaced)");
+    }
+
     unique_fd open_chunk(const array_record& rec, std::size_t index, std::uint64_t& size, bool writable) {
         const std::string relative = chunk_path(rec, index);
         const std::string full = m_path + "/" + relative;
         unique_fd fd = open_beneath(m_dir.get(), relative, full, size, writable);
-        if (size != rec.chunks[index].stored_bytes)
-            throw format_error(full, "arrays." + rec.key + ".chunks[" + std::to_string(index) + "].stored_bytes",
-                               "expected a chunk file of " + std::to_string(rec.chunks[index].stored_bytes) +
-                                   " bytes, found " + std::to_string(size) + " (truncated, extended or replaced)");
+        if (size != rec.chunks[index].stored_bytes) throw_size_mismatch(rec, index, size);
         return fd;
     }
 

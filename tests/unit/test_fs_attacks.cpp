@@ -26,6 +26,7 @@
 using namespace fitstore;
 using fitstore::test::random_array;
 using fitstore::test::read_file;
+using fitstore::test::edit_manifest;
 using fitstore::test::temp_dir;
 using fitstore::test::write_file;
 using nlohmann::json;
@@ -120,11 +121,6 @@ void require_refused(const outcome& o, const std::string& names, const std::stri
     REQUIRE_THAT(o.message, Catch::Contains(names) && Catch::Contains(why));
 }
 
-void edit_manifest(const std::string& store, const std::function<void(json&)>& edit) {
-    json j = json::parse(read_file(store + "/manifest.json"));
-    edit(j);
-    write_file(store + "/manifest.json", j.dump());
-}
 
 }  // namespace
 

@@ -10,6 +10,7 @@
 
 using namespace fitstore;
 using fitstore::test::read_file;
+using fitstore::test::edit_manifest;
 using fitstore::test::temp_dir;
 using fitstore::test::write_file;
 using nlohmann::json;
@@ -33,14 +34,6 @@ std::string make_store(const temp_dir& dir, const char* codec, layout l = layout
     return path;
 }
 
-void edit_manifest(const std::string& store, const std::function<void(json&)>& edit) {
-    json j = json::parse(read_file(store + "/manifest.json"));
-    edit(j);
-    // A deliberate edit drops the manifest's own checksum (optional), so the
-    // edited field itself is what the loader judges.
-    j.erase("manifest_xxh3");
-    write_file(store + "/manifest.json", j.dump());
-}
 
 }  // namespace
 

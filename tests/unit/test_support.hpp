@@ -9,12 +9,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <boost/filesystem.hpp>
+#include <nlohmann/json.hpp>
 
 #include "fitstore/ndarray.hpp"
 
@@ -97,6 +99,15 @@ inline std::string read_file(const std::string& path) {
 inline void write_file(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << bytes;
+}
+
+/// Applies `edit` to a directory store's manifest.json. A deliberate edit drops
+/// the manifest's own checksum (optional), so the edited field itself is judged.
+inline void edit_manifest(const std::string& store, const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = nlohmann::json::parse(read_file(store + "/manifest.json"));
+    edit(j);
+    j.erase("manifest_xxh3");
+    write_file(store + "/manifest.json", j.dump());
 }
 
 /// Runs a shell command, returning its exit status (-1 if it did not exit normally).
