@@ -2,7 +2,9 @@
 // bit-exact comparison, process memory.
 #pragma once
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -18,6 +20,7 @@
 #include <boost/filesystem.hpp>
 #include <nlohmann/json.hpp>
 
+#include "fitstore/errors.hpp"
 #include "fitstore/ndarray.hpp"
 
 namespace fitstore::test {
@@ -108,6 +111,54 @@ inline void edit_manifest(const std::string& store, const std::function<void(nlo
     edit(j);
     j.erase("manifest_xxh3");
     write_file(store + "/manifest.json", j.dump());
+}
+
+/// How a forked child ended: exited (not killed by a signal or its alarm), exit code, message.
+struct child_result {
+    bool exited = false;
+    int code = -1;
+    std::string text;
+};
+
+/// Runs `action` in a forked child under an alarm of `alarm_seconds`. It ends in
+/// exit code 0 ("done"), 10 (a fitstore::error, its what() as text) or 11 (any
+/// other exception). A blocked child dies of SIGALRM: exited is then false.
+template <class Action>
+child_result run_in_child(Action&& action, unsigned alarm_seconds = 5) {
+    int pipefd[2];
+    if (::pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        ::close(pipefd[0]);
+        for (int sig : {SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL}) ::signal(sig, SIG_DFL);  // no Catch2 report
+        ::alarm(alarm_seconds);
+        int code = 0;
+        std::string text = "done";
+        try {
+            action();
+        } catch (const fitstore::error& e) {
+            code = 10;
+            text = e.what();
+        } catch (const std::exception& e) {
+            code = 11;
+            text = e.what();
+        }
+        (void)!::write(pipefd[1], text.data(), text.size());
+        ::_exit(code);
+    }
+    ::close(pipefd[1]);
+    child_result r;
+    char buf[512];
+    ssize_t n;
+    while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) r.text.append(buf, static_cast<std::size_t>(n));
+    ::close(pipefd[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    r.exited = WIFEXITED(status);
+    r.code = r.exited ? WEXITSTATUS(status) : -1;
+    if (!r.exited) r.text = "child ended by signal " + std::to_string(WTERMSIG(status));
+    return r;
 }
 
 /// Runs a shell command, returning its exit status (-1 if it did not exit normally).
