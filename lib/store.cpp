@@ -484,6 +484,7 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
     }
     // Everything was checked against the real file sizes when the manifest was read,
     // so this allocation is backed by data on disk (or bounded by the codec's ratio).
+    ctx.reader.check_backing(rec);
     std::shared_ptr<void> owner = allocate_buffer(rec.raw_bytes, any_missing || !chunks_along_axis0(rec));
     auto* dst = static_cast<std::uint8_t*>(owner.get());
     const std::size_t n = rec.chunks.size();

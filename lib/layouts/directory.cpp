@@ -291,7 +291,6 @@ public:
             m_manifest = manifest_from_json(j, path + "/.zgroup");
             m_json = j;
         }
-        check_chunk_sizes();
     }
 
     const manifest& get_manifest() const override { return m_manifest; }
@@ -332,25 +331,24 @@ public:
         return map_file_range(fd.get(), 0, static_cast<std::size_t>(size), mode, m_path + "/" + chunk_path(rec, 0));
     }
 
-private:
-    /// Every chunk file's size against the manifest, before the engine allocates
-    /// anything for the arrays: a manifest cannot claim more than the files hold.
-    /// (A stat only; each file is opened beneath the store, O_NOFOLLOW, when read.)
-    void check_chunk_sizes() const {
-        for (const auto& [key, rec] : m_manifest.arrays) {
-            for (std::size_t i = 0; i < rec.chunks.size(); ++i) {
-                if (!rec.chunks[i].present) continue;
-                const std::string relative = chunk_path(rec, i);
-                struct stat st {};
-                if (::fstatat(m_dir.get(), relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-                    if (errno == ENOENT) throw format_error(m_path + "/" + relative, "", "file is missing");
-                    throw_errno(m_path + "/" + relative, "cannot stat");
-                }
-                if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) != rec.chunks[i].stored_bytes)
-                    throw_size_mismatch(rec, i, static_cast<std::uint64_t>(st.st_size));
+    /// Every chunk file's size against the manifest before the engine allocates the
+    /// array: a manifest cannot claim more than the files hold. (A stat only; each
+    /// file is opened beneath the store, O_NOFOLLOW, when it is read.)
+    void check_backing(const array_record& rec) const override {
+        for (std::size_t i = 0; i < rec.chunks.size(); ++i) {
+            if (!rec.chunks[i].present) continue;
+            const std::string relative = chunk_path(rec, i);
+            struct stat st {};
+            if (::fstatat(m_dir.get(), relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                if (errno == ENOENT) throw format_error(m_path + "/" + relative, "", "file is missing");
+                throw_errno(m_path + "/" + relative, "cannot stat");
             }
+            if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) != rec.chunks[i].stored_bytes)
+                throw_size_mismatch(rec, i, static_cast<std::uint64_t>(st.st_size));
         }
     }
+
+private:
 
     [[noreturn]] void throw_size_mismatch(const array_record& rec, std::size_t index, std::uint64_t size) const {
         throw format_error(m_path + "/" + chunk_path(rec, index),

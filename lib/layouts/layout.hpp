@@ -60,6 +60,10 @@ public:
         (void)rec, (void)index, (void)offset, (void)dst, (void)bytes;
         return false;
     }
+    /// Checks, before the engine allocates memory for `rec`, that the container
+    /// backs it (directory: every chunk file exists with its recorded size; the
+    /// blob checks its tiling when opened). Throws format_error.
+    virtual void check_backing(const array_record& rec) const { (void)rec; }
     /// True if read_chunk/read_chunk_into may run on several threads at once.
     virtual bool concurrent_reads() const = 0;
     /// Maps a mappable array (rec.mappable()); on failure returns {} and sets `reason`.
