@@ -24,6 +24,8 @@ void add_bench_command(CLI::App& app) {
     cmd->add_option("--json", config.json_path, "Write the results as JSON");
     cmd->add_option("--chart", config.chart_path, "Write an SVG chart of the largest size");
     cmd->add_option("--peers-json", config.peers_json, "Show results of benchmarks/peers.py --json beside fitstore's");
+    cmd->add_option("--from-json", config.from_json,
+                    "Measure nothing: print, judge and chart a saved report (its .partial too), e.g. with --peers-json");
     cmd->add_option("--dir", config.work_dir, "Folder for the stores being written (default /tmp)");
     cmd->add_flag("--quick", quick, "Small sizes (1M,16M), 2 runs per case: about a minute");
     cmd->add_option("--child", child, "internal: run one measurement")->group("");

@@ -293,19 +293,20 @@ std::size_t parse_size(const std::string& text) {
     return static_cast<std::size_t>(v) * mult;
 }
 
+int render_report(nlohmann::json report, const bench_config& config);
+
 int run_bench(const bench_config& config) {
+    if (!config.from_json.empty()) {
+        std::ifstream in(config.from_json);
+        if (!in) throw usage_error(config.from_json, "", "cannot open the saved report");
+        return render_report(json::parse(in), config);
+    }
     const std::vector<case_def> cases = plan_cases(config);
     const data_kind kind = parse_data_kind(config.data);
     (void)kind;
     if (config.repeats == 0) throw usage_error("", "repeats", "expected at least 1 repetition");
     std::vector<std::pair<std::string, std::size_t>> sizes;
     for (const auto& s : config.sizes) sizes.emplace_back(s, parse_size(s));
-    json peers = json::object();
-    if (!config.peers_json.empty()) {
-        std::ifstream in(config.peers_json);
-        if (!in) throw usage_error(config.peers_json, "", "cannot open the peers JSON");
-        peers = json::parse(in);
-    }
     const std::string exe = config.self_exe.empty() ? fs::read_symlink("/proc/self/exe").string() : config.self_exe;
     const std::string work = config.work_dir + "/fitstore-bench-" + std::to_string(::getpid());
 
@@ -378,9 +379,27 @@ int run_bench(const bench_config& config) {
     fs::remove_all(work, ignored);
     report["elapsed_s"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count() - t_start;
+    return render_report(report, config);
+}
 
-    // The peers' rows, with ratios to this run's limits on the same bytes.
-    if (peers.contains("results"))
+int render_report(json report, const bench_config& config) {
+    json peers = json::object();
+    if (!config.peers_json.empty()) {
+        std::ifstream in(config.peers_json);
+        if (!in) throw usage_error(config.peers_json, "", "cannot open the peers JSON");
+        peers = json::parse(in);
+    }
+    std::vector<std::string> sizes;
+    for (const auto& item : report["limits"].items()) sizes.push_back(item.key());
+    std::sort(sizes.begin(), sizes.end(), [&](const std::string& a, const std::string& b) {
+        return report["limits"][a]["model_bytes"]["median"].get<double>() <
+               report["limits"][b]["model_bytes"]["median"].get<double>();
+    });
+    // The peers' rows, with ratios to this run's limits on the same bytes (once:
+    // a saved report may hold them already).
+    bool has_peers = false;
+    for (const auto& r : report["results"]) has_peers = has_peers || r.value("source", "") == "peers.py";
+    if (peers.contains("results") && !has_peers)
         for (json row : peers["results"]) {
             const std::string size = row.value("size", "");
             if (!report["limits"].contains(size)) continue;
@@ -390,9 +409,9 @@ int run_bench(const bench_config& config) {
 
     std::cout << "fitstore bench: " << report["machine"].value("cpu", "?") << ", " << report["machine"]["cores"]
               << " cores, " << (report["machine"].value("memory_kib", 0ull) >> 20) << " GiB, "
-              << report["machine"].value("kernel", "") << "; data " << config.data << ", " << config.repeats
-              << " runs per case\n";
-    for (const auto& [label, bytes] : sizes) {
+              << report["machine"].value("kernel", "") << "; data " << report.value("data", "") << ", "
+              << report.value("repeats", 0) << " runs per case\n";
+    for (const auto& label : sizes) {
         std::vector<const json*> rows;
         for (const auto& r : report["results"])
             if (r["size"] == label) rows.push_back(&r);

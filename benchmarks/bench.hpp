@@ -27,6 +27,8 @@ struct bench_config {
     std::string chart_path;
     /// Results of benchmarks/peers.py to show beside fitstore's.
     std::string peers_json;
+    /// Measure nothing: print, judge and chart a report saved by an earlier run (--json or its .partial).
+    std::string from_json;
     /// Where stores are written (a fresh folder beneath it is removed at the end).
     std::string work_dir = "/tmp";
     /// Path of the fitstore binary that runs the children (default /proc/self/exe).
