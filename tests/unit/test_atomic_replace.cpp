@@ -12,20 +12,10 @@
 #include "test_support.hpp"
 
 using namespace fitstore;
+using fitstore::test::folder_entries;
 using fitstore::test::temp_dir;
 
 namespace {
-
-std::vector<std::string> folder_entries(const std::string& folder) {
-    std::vector<std::string> names;
-    DIR* dir = ::opendir(folder.c_str());
-    REQUIRE(dir != nullptr);
-    while (dirent* e = ::readdir(dir))
-        if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") names.push_back(e->d_name);
-    ::closedir(dir);
-    std::sort(names.begin(), names.end());
-    return names;
-}
 
 array_bundle bundle_with(double value, std::size_t n) {
     array_bundle b;

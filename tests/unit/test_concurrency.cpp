@@ -16,6 +16,7 @@
 using namespace fitstore;
 using fitstore::test::bit_equal;
 using fitstore::test::random_array;
+using fitstore::test::same_object;
 using fitstore::test::temp_dir;
 
 namespace {
@@ -26,13 +27,6 @@ stored_object model(std::uint32_t seed) {
     root.arrays.emplace_back("weights", random_array(dtype::float64, {8192, 16}, seed));  // 1 MiB: mappable blob chunk
     root.arrays.emplace_back("labels", random_array(dtype::int64, {8192}, seed + 1));
     return root;
-}
-
-bool same_arrays(const stored_object& a, const stored_object& b) {
-    if (a.arrays.size() != b.arrays.size()) return false;
-    for (std::size_t i = 0; i < a.arrays.size(); ++i)
-        if (!bit_equal(a.arrays[i].second, b.arrays[i].second)) return false;
-    return true;
 }
 
 /// Exit codes of a reader process.
@@ -51,12 +45,12 @@ int run_reader(const std::string& target, const stored_object& expected, const s
             if (!r.mapped) return reader_not_mapped;
         const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
         while (std::chrono::steady_clock::now() < end) {
-            if (!same_arrays(held.root, expected)) return reader_mapped_changed;
+            if (!same_object(held.root, expected)) return reader_mapped_changed;
             try {
                 load_options fresh;
                 fresh.threads = 1;
                 store_contents now = read_store(target, fresh);
-                if (!same_arrays(now.root, expected) && !same_arrays(now.root, other)) return reader_fresh_wrong;
+                if (!same_object(now.root, expected) && !same_object(now.root, other)) return reader_fresh_wrong;
             } catch (const error&) {
                 // The store was swapped while this load was reading it: refused, never mixed.
             }
@@ -105,7 +99,7 @@ TEST_CASE("mapped readers keep valid data while a writer replaces the store", "[
             REQUIRE(WEXITSTATUS(status) == reader_ok);
         }
         store_contents after = read_store(target);
-        REQUIRE(same_arrays(after.root, new_model));
+        REQUIRE(same_object(after.root, new_model));
         WARN(layout_name(l) << ": 2 mapped readers stayed valid through " << replacements
                             << " replacements; the next load saw the new model");
     }

@@ -22,6 +22,8 @@
 using namespace fitstore;
 using fitstore::test::bit_equal;
 using fitstore::test::random_array;
+using fitstore::test::folder_entries;
+using fitstore::test::same_object;
 using fitstore::test::temp_dir;
 
 namespace {
@@ -34,24 +36,6 @@ stored_object model(std::uint32_t seed) {
     root.arrays.emplace_back("weights", random_array(dtype::float64, {4096, 8}, seed));  // 256 KiB
     root.arrays.emplace_back("labels", random_array(dtype::int32, {4096}, seed + 1));
     return root;
-}
-
-bool same_model(const stored_object& a, const stored_object& b) {
-    if (a.params != b.params || a.arrays.size() != b.arrays.size()) return false;
-    for (std::size_t i = 0; i < a.arrays.size(); ++i)
-        if (a.arrays[i].first != b.arrays[i].first || !bit_equal(a.arrays[i].second, b.arrays[i].second)) return false;
-    return true;
-}
-
-std::vector<std::string> folder_entries(const std::string& path) {
-    std::vector<std::string> names;
-    DIR* dir = ::opendir(path.c_str());
-    REQUIRE(dir != nullptr);
-    while (dirent* e = ::readdir(dir))
-        if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") names.emplace_back(e->d_name);
-    ::closedir(dir);
-    std::sort(names.begin(), names.end());
-    return names;
 }
 
 std::vector<layout> available_layouts() {
@@ -122,8 +106,8 @@ TEST_CASE("a writer SIGKILLed at random moments leaves exactly the old or the ne
             load_options load;
             load.threads = 1;
             store_contents c = read_store(target, load);
-            const bool is_old = same_model(c.root, models[0]);
-            const bool is_new = same_model(c.root, models[1]);
+            const bool is_old = same_object(c.root, models[0]);
+            const bool is_new = same_object(c.root, models[1]);
             REQUIRE((is_old || is_new));
             saw_old += is_old;
             saw_new += is_new;
@@ -131,7 +115,7 @@ TEST_CASE("a writer SIGKILLed at random moments leaves exactly the old or the ne
         // The next dump removes whatever the killed writers left behind.
         write_store(models[0], target, options);
         REQUIRE(folder_entries(dir.path()) == std::vector<std::string>{target_name(l)});
-        REQUIRE(same_model(read_store(target).root, models[0]));
+        REQUIRE(same_object(read_store(target).root, models[0]));
         WARN(layout_name(l) << ": " << trials << " kills at random moments (one dump ~" << dump_us
                             << " us): old model " << saw_old << "x, new model " << saw_new
                             << "x, never a mix or a missing store; no temporaries after the next dump");
@@ -160,7 +144,7 @@ TEST_CASE("a write failure (file too large / disk full) is a clear error and kee
         REQUIRE(r.code == 10);
         REQUIRE_THAT(message, Catch::Contains(target_name(l)) && Catch::Contains("File too large"));
         // The old model is intact and nothing else is left next to it.
-        REQUIRE(same_model(read_store(target).root, old_model));
+        REQUIRE(same_object(read_store(target).root, old_model));
         REQUIRE(folder_entries(dir.path()) == std::vector<std::string>{target_name(l)});
     }
 }

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <signal.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +24,7 @@
 
 #include "fitstore/errors.hpp"
 #include "fitstore/ndarray.hpp"
+#include "fitstore/stored_object.hpp"
 
 namespace fitstore::test {
 
@@ -82,6 +85,26 @@ inline any_array random_array(dtype type, const shape_t& shape, std::uint32_t se
 inline bool bit_equal(const any_array& a, const any_array& b) {
     return a.type() == b.type() && a.shape() == b.shape() &&
            (a.nbytes() == 0 || std::memcmp(a.data(), b.data(), a.nbytes()) == 0);
+}
+
+/// Same type, params, array names and array bytes (children are not compared).
+inline bool same_object(const stored_object& a, const stored_object& b) {
+    if (a.type != b.type || a.params != b.params || a.arrays.size() != b.arrays.size()) return false;
+    for (std::size_t i = 0; i < a.arrays.size(); ++i)
+        if (a.arrays[i].first != b.arrays[i].first || !bit_equal(a.arrays[i].second, b.arrays[i].second)) return false;
+    return true;
+}
+
+/// The names in `folder` (without "." and ".."), sorted.
+inline std::vector<std::string> folder_entries(const std::string& folder) {
+    std::vector<std::string> names;
+    DIR* dir = ::opendir(folder.c_str());
+    if (!dir) throw std::runtime_error("cannot list " + folder);
+    while (dirent* e = ::readdir(dir))
+        if (std::string(e->d_name) != "." && std::string(e->d_name) != "..") names.emplace_back(e->d_name);
+    ::closedir(dir);
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 /// Resident set size of this process in bytes.
