@@ -117,29 +117,39 @@ struct cereal_model {
     }
 };
 
-cereal_model to_cereal(const array_bundle& b) {
+cereal_model to_cereal(const svc& model) {
     cereal_model m;
-    const auto sv = b.get<double>("support_vectors");
+    const auto& sv = model.support_vectors();
     m.n_sv = sv.shape(0);
     m.n_features = sv.shape(1);
     m.support_vectors.assign(sv.begin(), sv.end());
-    const auto dual = b.get<double>("dual_coef");
-    m.dual_coef.assign(dual.begin(), dual.end());
-    m.intercept = b.get<double>("intercept")[0];
-    const auto ns = b.get<std::int32_t>("n_support");
-    m.n_support.assign(ns.begin(), ns.end());
-    const auto sup = b.get<std::int32_t>("support");
-    m.support.assign(sup.begin(), sup.end());
+    m.dual_coef.assign(model.dual_coef().begin(), model.dual_coef().end());
+    m.intercept = model.intercept()[0];
+    m.n_support.assign(model.n_support().begin(), model.n_support().end());
+    m.support.assign(model.support().begin(), model.support().end());
     return m;
 }
 
-json run_cereal(array_bundle model, std::size_t payload, const std::string& dir, std::size_t base_rss) {
+/// The svc a loaded cereal archive describes (copies the vectors; not timed).
+svc from_cereal(const cereal_model& m) {
+    svc_arrays a;
+    a.support_vectors = ndarray<double>(shape_t{m.n_sv, m.n_features}, m.support_vectors);
+    a.dual_coef = ndarray<double>(shape_t{1, m.n_sv}, m.dual_coef);
+    a.intercept = ndarray<double>{m.intercept};
+    a.n_support = ndarray<std::int32_t>(shape_t{m.n_support.size()}, m.n_support);
+    a.support = ndarray<std::int32_t>(shape_t{m.support.size()}, m.support);
+    a.classes = ndarray<std::int64_t>{0, 1};
+    a.class_weight = ndarray<double>{1.0, 1.0};
+    return assemble_svc(std::move(a), "rbf");
+}
+
+json run_cereal(svc model, std::size_t payload, const std::string& dir, std::size_t base_rss) {
     json r;
     const std::string path = dir + "/model.cereal";
     const double expected = first_prediction(model);
     {
         cereal_model m = to_cereal(model);
-        model.arrays.clear();
+        model = svc();
         release_heap();
         const measured d = timed(2 * payload, [&] {
             std::ofstream os(path, std::ios::binary | std::ios::trunc);
@@ -162,16 +172,14 @@ json run_cereal(array_bundle model, std::size_t payload, const std::string& dir,
     });
     r["load_s"] = l.seconds;
     r["load_peak_rss"] = l.growth();
-    const double got = rbf_decision(loaded.support_vectors.data(), loaded.dual_coef.data(), loaded.intercept,
-                                     loaded.n_sv, loaded.n_features);
-    r["prediction_matches"] = got == expected;
+    r["prediction_matches"] = first_prediction(from_cereal(loaded)) == expected;
     r["decision"] = expected;
     return r;
 }
 
 // ---- fitstore cases ---------------------------------------------------------------
 
-json run_fitstore(array_bundle model, std::size_t payload, const json& spec, const std::string& dir,
+json run_fitstore(svc model, std::size_t payload, const json& spec, const std::string& dir,
                   std::size_t base_rss) {
     json r;
     const std::string layout_text = spec.at("layout");
@@ -215,14 +223,14 @@ json run_fitstore(array_bundle model, std::size_t payload, const json& spec, con
         }
         r["bytes_on_disk"] = bytes_on_disk(path);
     }
-    model.arrays.clear();
+    model = svc();
     release_heap();
 
     // Copying load (warm cache: the store was just written).
     {
-        array_bundle loaded;
+        svc loaded;
         const measured l = timed(2 * payload, [&] {
-            loaded = in_memory ? loads<array_bundle>(blob, copy_load) : load<array_bundle>(path, copy_load);
+            loaded = in_memory ? loads<svc>(blob, copy_load) : load<svc>(path, copy_load);
         });
         r["load_s"] = l.seconds;
         r["load_peak_rss"] = l.growth();
@@ -235,8 +243,8 @@ json run_fitstore(array_bundle model, std::size_t payload, const json& spec, con
         load_options mapped_load = copy_load;
         mapped_load.mmap = mmap_mode::r;
         load_report report;
-        array_bundle mapped;
-        r["mmap_load_s"] = timed(2 * payload, [&] { mapped = load<array_bundle>(path, mapped_load, &report); }).seconds;
+        svc mapped;
+        r["mmap_load_s"] = timed(2 * payload, [&] { mapped = load<svc>(path, mapped_load, &report); }).seconds;
         bool sv_mapped = false;
         for (const auto& a : report.arrays)
             if (a.key == "support_vectors") sv_mapped = a.mapped;
@@ -255,8 +263,9 @@ json run_fitstore(array_bundle model, std::size_t payload, const json& spec, con
 
 std::uint64_t align_page(std::uint64_t v) { return (v + 4095) / 4096 * 4096; }
 
-json run_limits(array_bundle model, std::size_t payload, const std::string& dir) {
+json run_limits(svc model, std::size_t payload, const std::string& dir) {
     json r;
+    const std::vector<any_array> arrays = model_arrays(model);
     {
         // The floor for a prediction: the best of three passes over resident data.
         double best = 1e300;
@@ -271,9 +280,9 @@ json run_limits(array_bundle model, std::size_t payload, const std::string& dir)
     {
         std::vector<std::shared_ptr<void>> copies;
         r["memcpy_s"] = timed(2 * payload, [&] {
-            for (const auto& a : model.arrays) {
-                copies.push_back(allocate_buffer(a.second.nbytes(), false));
-                std::memcpy(copies.back().get(), a.second.data(), a.second.nbytes());
+            for (const auto& a : arrays) {
+                copies.push_back(allocate_buffer(a.nbytes(), false));
+                std::memcpy(copies.back().get(), a.data(), a.nbytes());
             }
         }).seconds;
     }
@@ -286,10 +295,10 @@ json run_limits(array_bundle model, std::size_t payload, const std::string& dir)
         pretouch(2 * payload);
         const double t0 = now();
         std::uint64_t offset = 0;
-        for (const auto& a : model.arrays) {
+        for (const auto& a : arrays) {
             offsets.push_back(offset);
-            detail::pwrite_all(fd.get(), a.second.data(), a.second.nbytes(), offset, path);
-            offset = align_page(offset + a.second.nbytes());
+            detail::pwrite_all(fd.get(), a.data(), a.nbytes(), offset, path);
+            offset = align_page(offset + a.nbytes());
         }
         const double t1 = now();
         detail::fsync_fd(fd.get(), path);
@@ -302,8 +311,8 @@ json run_limits(array_bundle model, std::size_t payload, const std::string& dir)
         detail::unique_fd fd = detail::open_regular_readonly(path, size);
         std::vector<std::shared_ptr<void>> buffers;
         r["read_s"] = timed(2 * payload, [&] {
-            for (std::size_t i = 0; i < model.arrays.size(); ++i) {
-                const std::size_t n = model.arrays[i].second.nbytes();
+            for (std::size_t i = 0; i < arrays.size(); ++i) {
+                const std::size_t n = arrays[i].nbytes();
                 buffers.push_back(allocate_buffer(n, false));
                 detail::pread_exact(fd.get(), buffers.back().get(), n, offsets[i], path);
             }
@@ -322,7 +331,7 @@ int run_child(const std::string& spec_text) {
     const data_kind kind = parse_data_kind(spec.at("data"));
     const std::string dir = spec.at("dir");
     fs::create_directories(dir);
-    array_bundle model = make_workload(size, kind);
+    svc model = make_workload(size, kind);
     const std::size_t payload = payload_bytes(model);
     json r;
     const std::string mode = spec.at("mode");

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "fitstore/archive.hpp"
 #include "fitstore/errors.hpp"
 
 namespace fitstore::bench {
@@ -49,58 +50,44 @@ std::size_t support_vectors_for(std::size_t model_bytes) {
     return model_bytes / (k_features * sizeof(double) + sizeof(double) + sizeof(std::int32_t));
 }
 
-array_bundle make_workload(std::size_t model_bytes, data_kind kind) {
+svc make_workload(std::size_t model_bytes, data_kind kind) {
     if (model_bytes < (std::size_t(64) << 10))
         throw usage_error("", "sizes", "model size must be at least 64K, found " + std::to_string(model_bytes) + " bytes");
     const std::size_t n_sv = support_vectors_for(model_bytes);
-    ndarray<double> sv(shape_t{n_sv, k_features});
-    fill_values(sv.mutable_data(), sv.size(), 1, kind);
-    ndarray<double> dual(shape_t{1, n_sv});
-    fill_values(dual.mutable_data(), dual.size(), 2, kind);
-    ndarray<double> intercept{0.25};
-    ndarray<std::int32_t> n_support{static_cast<std::int32_t>(n_sv / 2), static_cast<std::int32_t>(n_sv - n_sv / 2)};
-    ndarray<std::int32_t> support(shape_t{n_sv});
+    svc_arrays a;
+    a.support_vectors = ndarray<double>(shape_t{n_sv, k_features});
+    fill_values(a.support_vectors.mutable_data(), a.support_vectors.size(), 1, kind);
+    a.dual_coef = ndarray<double>(shape_t{1, n_sv});
+    fill_values(a.dual_coef.mutable_data(), a.dual_coef.size(), 2, kind);
+    a.intercept = ndarray<double>{0.25};
+    a.n_support = ndarray<std::int32_t>{static_cast<std::int32_t>(n_sv / 2), static_cast<std::int32_t>(n_sv - n_sv / 2)};
+    a.support = ndarray<std::int32_t>(shape_t{n_sv});
     const std::uint64_t key = stream_key(3);
     for (std::size_t i = 0; i < n_sv; ++i)
-        support.mutable_data()[i] = static_cast<std::int32_t>(2 * i + (mix(key, i) & 1u));
-    array_bundle b;
-    b.add("support_vectors", sv);
-    b.add("dual_coef", dual);
-    b.add("intercept", intercept);
-    b.add("n_support", n_support);
-    b.add("support", support);
-    b.attributes["kind"] = kind == data_kind::realistic ? "realistic" : "random";
-    return b;
+        a.support.mutable_data()[i] = static_cast<std::int32_t>(2 * i + (mix(key, i) & 1u));
+    a.classes = ndarray<std::int64_t>{0, 1};
+    a.class_weight = ndarray<double>{1.0, 1.0};
+    return assemble_svc(std::move(a), "rbf");
 }
 
-std::size_t payload_bytes(const array_bundle& bundle) {
+std::vector<any_array> model_arrays(const svc& model) {
+    stored_object node;
+    save_object(model, node);
+    std::vector<any_array> out;
+    for (auto& a : node.arrays) out.push_back(std::move(a.second));
+    return out;
+}
+
+std::size_t payload_bytes(const svc& model) {
     std::size_t total = 0;
-    for (const auto& a : bundle.arrays) total += a.second.nbytes();
+    for (const auto& a : model_arrays(model)) total += a.nbytes();
     return total;
 }
 
-double rbf_decision(const double* sv, const double* dual, double intercept, std::size_t n_sv, std::size_t n_features) {
-    const double gamma = 1.0 / static_cast<double>(n_features);
-    std::vector<double> x(n_features);
-    for (std::size_t j = 0; j < n_features; ++j) x[j] = 0.001 * static_cast<double>(j % 7);
-    double sum = intercept;
-    for (std::size_t i = 0; i < n_sv; ++i) {
-        const double* row = sv + i * n_features;
-        double d2 = 0;
-        for (std::size_t j = 0; j < n_features; ++j) {
-            const double d = row[j] - x[j];
-            d2 += d * d;
-        }
-        sum += dual[i] * std::exp(-gamma * d2);
-    }
-    return sum;
-}
-
-double first_prediction(const array_bundle& bundle) {
-    const auto sv = bundle.get<double>("support_vectors");
-    const auto dual = bundle.get<double>("dual_coef");
-    const auto intercept = bundle.get<double>("intercept");
-    return rbf_decision(sv.data(), dual.data(), intercept[0], sv.shape(0), sv.shape(1));
+double first_prediction(const svc& model) {
+    ndarray<double> x(shape_t{1, model.n_features_in()});
+    for (std::size_t j = 0; j < model.n_features_in(); ++j) x.mutable_data()[j] = 0.001 * static_cast<double>(j % 7);
+    return model.decision_function(x)[0];
 }
 
 }  // namespace fitstore::bench

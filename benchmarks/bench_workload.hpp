@@ -1,14 +1,17 @@
-// The benchmark's workload: an SVC-shaped set of arrays (support vectors,
-// dual coefficients, intercept, n_support, support) of a given total size,
-// made by a counter-based generator so that benchmarks/peers.py builds the
-// very same bytes with numpy (see make_arrays there).
+// The benchmark's workload: a fitted binary svc (rbf, gamma 1 / n_features)
+// of a given total size whose arrays (support vectors, dual coefficients,
+// intercept, n_support, support) are made by a counter-based generator, so
+// that benchmarks/peers.py builds the very same bytes with numpy (see
+// make_arrays there).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
-#include "fitstore/array_bundle.hpp"
+#include "fitstore/estimators/svc.hpp"
+#include "synthetic_svc.hpp"
 
 namespace fitstore::bench {
 
@@ -25,18 +28,18 @@ data_kind parse_data_kind(const std::string& text);
 /// Number of support vectors for a model of about `model_bytes` bytes.
 std::size_t support_vectors_for(std::size_t model_bytes);
 
-/// The SVC-shaped arrays of about `model_bytes` bytes; throws usage_error below 64 KiB.
-array_bundle make_workload(std::size_t model_bytes, data_kind kind);
+/// The fitted svc of about `model_bytes` bytes; throws usage_error below 64 KiB.
+svc make_workload(std::size_t model_bytes, data_kind kind);
 
-/// Total bytes of the bundle's arrays.
-std::size_t payload_bytes(const array_bundle& bundle);
+/// The model's arrays in the order dump() stores them.
+std::vector<any_array> model_arrays(const svc& model);
 
-/// Decision value of one fixed sample under an RBF kernel (gamma = 1 / n_features),
-/// evaluated densely against every support vector: what an SVC's predict costs
-/// (it touches every byte of support_vectors and dual_coef).
-double first_prediction(const array_bundle& bundle);
+/// Total bytes of the model's arrays.
+std::size_t payload_bytes(const svc& model);
 
-/// Same on raw pointers (the cereal peer keeps std::vectors).
-double rbf_decision(const double* sv, const double* dual, double intercept, std::size_t n_sv, std::size_t n_features);
+/// The model's decision value for one fixed sample, through svc's own
+/// decision_function: what a first prediction costs after a load (it touches
+/// every byte of support_vectors and dual_coef).
+double first_prediction(const svc& model);
 
 }  // namespace fitstore::bench

@@ -23,6 +23,19 @@ struct synthetic_svc_spec {
     int decimals = -1;
 };
 
+/// The fitted arrays of an svc (scikit-learn's names and shapes, see svc.hpp).
+struct svc_arrays {
+    ndarray<double> support_vectors, dual_coef, intercept;
+    ndarray<std::int32_t> n_support, support;
+    ndarray<std::int64_t> classes;
+    ndarray<double> class_weight;
+};
+
+/// A fitted svc with `kernel` and gamma 1 / n_features holding these arrays
+/// (shared, not copied), checked by persist() exactly as a loaded model is.
+/// Throws format_error when the arrays do not fit together.
+svc assemble_svc(svc_arrays arrays, const std::string& kernel);
+
 /// A fitted svc with standard-normal support vectors (split evenly over the
 /// classes), dual coefficients in [-1, 1] and gamma 1 / n_features. Throws
 /// usage_error for fewer than 2 classes or fewer support vectors than classes.
