@@ -12,6 +12,7 @@
 #include <map>
 
 #include "fitstore/manifest.hpp"
+#include "io/pipelined_hash.hpp"
 #include "io/posix_file.hpp"
 #include "io/thread_pool.hpp"
 #include "layouts/layout.hpp"
@@ -183,16 +184,30 @@ void write_array(layout_writer& writer, array_record& rec, const any_array& arra
     };
     std::uint64_t stored_total = 0;
     if (rec.codec.id == codec_id::none) {
-        // One chunk written straight from the caller's memory; hashing overlaps the write.
+        // Chunks written straight from the caller's memory; hashing overlaps the write.
+        constexpr std::size_t segment = detail::pipelined_hash::segment_bytes;
         for (std::size_t i = 0; i < n; ++i) {
             // Plain variables, not a structured binding: lambdas may not capture those before C++20 (clang).
             const std::size_t offset = logical(i).first, length = logical(i).second;
-            std::deque<std::future<std::uint64_t>> pending;
-            drain_on_exit<std::uint64_t> guard{pending};
-            pending.push_back(pool.submit([=] { return xxh3_64(base + offset, length); }));
-            const std::uint64_t stored = writer.write_chunk(rec, i, base + offset, length);
+            std::uint64_t stored = length;
+            if (length >= 2 * segment && writer.writes_chunk_parts()) {
+                // Segment by segment: the worker hashes the bytes the write is
+                // reading, so memory is read once instead of twice.
+                detail::pipelined_hash hash(pool);
+                for (std::size_t part = 0; part < length; part += segment) {
+                    const std::size_t size = std::min(segment, length - part);
+                    hash.add(base + offset + part, size);
+                    writer.write_chunk_part(rec, i, part, length, base + offset + part, size);
+                }
+                rec.chunks[i].xxh3 = hash.digest();
+            } else {
+                std::deque<std::future<std::uint64_t>> pending;
+                drain_on_exit<std::uint64_t> guard{pending};
+                pending.push_back(pool.submit([=] { return xxh3_64(base + offset, length); }));
+                stored = writer.write_chunk(rec, i, base + offset, length);
+                rec.chunks[i].xxh3 = pending.front().get();
+            }
             rec.chunks[i].stored_bytes = stored;
-            rec.chunks[i].xxh3 = pending.front().get();
             stored_total += stored;
         }
     } else {
@@ -302,39 +317,23 @@ void check_hash(const array_record& rec, std::size_t i, const void* data, std::s
 }
 
 /// Reads a large uncompressed chunk in segments and hashes each one on a worker
-/// while the next is read, so a copying load costs about the read alone (XXH3's
-/// streaming digest equals the one-shot one). Returns false, having read
-/// nothing, when the chunk is small, unhashed or the back end reads whole chunks only.
+/// while the next is read, so a copying load costs about the read alone.
+/// Returns false, having read nothing, when the chunk is small, unhashed or the
+/// back end reads whole chunks only.
 bool read_hashing_in_segments(read_context& ctx, const array_record& rec, std::size_t i, std::uint8_t* out,
                               std::size_t length) {
-    constexpr std::size_t segment = std::size_t(4) << 20;
+    constexpr std::size_t segment = detail::pipelined_hash::segment_bytes;
     if (length < 2 * segment || !rec.chunks[i].xxh3) return false;
-    struct free_state {
-        void operator()(XXH3_state_t* s) const noexcept { XXH3_freeState(s); }
-    };
-    std::unique_ptr<XXH3_state_t, free_state> state(XXH3_createState());
-    if (!state) throw std::bad_alloc();
-    XXH3_64bits_reset(state.get());
-    std::deque<std::future<void>> pending;
-    drain_on_exit<void> guard{pending};
+    detail::pipelined_hash hash(ctx.pool());
     for (std::size_t offset = 0; offset < length; offset += segment) {
         const std::size_t n = std::min(segment, length - offset);
         if (!ctx.reader.read_chunk_part(rec, i, offset, out + offset, n)) {
             if (offset == 0) return false;
             throw error(ctx.reader.path(), chunk_field(rec, i), "internal error: a partial chunk read failed midway");
         }
-        // Updates must run in order: wait for the previous segment's before queueing this one.
-        if (!pending.empty()) {
-            pending.front().get();
-            pending.pop_front();
-        }
-        XXH3_state_t* s = state.get();
-        const std::uint8_t* p = out + offset;
-        pending.push_back(ctx.pool().submit([s, p, n] { XXH3_64bits_update(s, p, n); }));
+        hash.add(out + offset, n);
     }
-    pending.front().get();
-    pending.pop_front();
-    check_digest(rec, i, XXH3_64bits_digest(state.get()), ctx.reader.path());
+    check_digest(rec, i, hash.digest(), ctx.reader.path());
     return true;
 }
 

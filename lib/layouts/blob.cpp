@@ -79,6 +79,16 @@ public:
         return size;
     }
 
+    bool writes_chunk_parts() const override { return true; }
+
+    void write_chunk_part(array_record& rec, std::size_t index, std::uint64_t offset, std::uint64_t total,
+                          const void* bytes, std::size_t size) override {
+        if (offset == 0) rec.chunks[index].offset = align_up(m_cursor, chunk_alignment(total));
+        const std::uint64_t start = rec.chunks[index].offset;
+        put(start + offset, bytes, size);
+        if (offset + size == total) m_cursor = start + total;
+    }
+
     void commit(const manifest& m) override {
         std::string header = manifest_to_json(m).dump();
         const std::uint64_t room = m_data_start - k_prefix_bytes;

@@ -79,6 +79,16 @@ public:
         return size;
     }
 
+    bool writes_chunk_parts() const override { return true; }
+
+    void write_chunk_part(array_record& rec, std::size_t index, std::uint64_t offset, std::uint64_t total,
+                          const void* bytes, std::size_t size) override {
+        const std::string path = m_target.temp_path() + "/" + chunk_path(rec, index);
+        if (offset == 0) m_part_file = create_file(path);
+        write_all(m_part_file.get(), bytes, size, path);
+        if (offset + size == total) m_part_file.reset();
+    }
+
     void commit(const manifest& m) override {
         write_groups(m.root, m_target.temp_path());
         write_text_file(m_target.temp_path() + "/" + k_manifest_file, manifest_to_json(m).dump(1));
@@ -98,6 +108,7 @@ private:
     }
 
     atomic_target m_target;
+    unique_fd m_part_file;  ///< the chunk file write_chunk_part is filling
 };
 
 std::string read_small_file(int dirfd, const std::string& relative, const std::string& full, std::size_t cap,

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,18 @@ public:
     /// record its location (blob: offset) in rec.chunks[index]. Called in order,
     /// from one thread.
     virtual std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) = 0;
+    /// True if this back end takes uncompressed chunks in parts (write_chunk_part).
+    virtual bool writes_chunk_parts() const { return false; }
+    /// Stores bytes [offset, offset + size) of uncompressed chunk `index`, whose
+    /// stored size is `total`, instead of one write_chunk call: parts arrive in
+    /// order from offset 0, from one thread, and the chunk is complete when a
+    /// part ends at `total` (stored_bytes is then `total`). Lets the engine hash
+    /// each part while it is written, so memory is read once.
+    virtual void write_chunk_part(array_record& rec, std::size_t index, std::uint64_t offset, std::uint64_t total,
+                                  const void* bytes, std::size_t size) {
+        (void)rec, (void)index, (void)offset, (void)total, (void)bytes, (void)size;
+        throw std::logic_error("write_chunk_part: this back end writes whole chunks only");
+    }
     virtual void end_array(array_record& rec) { (void)rec; }
     /// Writes the manifest and publishes the store atomically (temp + fsync + rename).
     virtual void commit(const manifest& m) = 0;
