@@ -263,8 +263,8 @@ const std::vector<std::string>& method_notes() {
         "write()+fsync. xlim = throughput / limit throughput (blob-in-memory is compared with memcpy).",
         "Peak RSS from VmHWM, reset with /proc/self/clear_refs before each call; dump+MiB = peak during the dump "
         "minus the model itself; load xmodel = peak growth during a copying load / model bytes.",
-        "First prediction: dense RBF decision value of one sample against every support vector (one pass over "
-        "support_vectors and dual_coef) straight after an mmap load; x = time of the same pass on resident heap "
+        "First prediction: svc::decision_function of one sample (BLAS over every support vector: one pass over "
+        "support_vectors and dual_coef) straight after an mmap load; x = time of the same call on resident heap "
         "memory / time after the mmap load. mmap ms marked c: arrays were compressed, so decoded into memory.",
     };
     return notes;
