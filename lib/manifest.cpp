@@ -437,14 +437,14 @@ manifest manifest_from_json(const json& j, const std::string& path) {
     return m;
 }
 
-manifest parse_manifest(std::string_view text, const std::string& path) {
+nlohmann::json parse_manifest_json(std::string_view text, const std::string& path) {
     if (text.size() > manifest_limits::max_manifest_bytes)
         throw format_error(path, "manifest", "manifest of " + std::to_string(text.size()) +
                                                  " bytes exceeds the limit of 64 MiB");
     json j;
     try {
-        // Depth is bounded by the object validator; nlohmann's parser is iterative for nesting? It is recursive,
-        // so reject absurd nesting before parsing.
+        // nlohmann's parser recurses once per nesting level: reject absurd nesting
+        // before parsing (the validator bounds the object depth afterwards).
         std::size_t depth = 0, max_depth = 0;
         bool in_string = false, escaped = false;
         for (char c : text) {
@@ -466,7 +466,11 @@ manifest parse_manifest(std::string_view text, const std::string& path) {
         // parse_error, and out_of_range for numbers beyond a double ("1E777").
         throw format_error(path, "manifest", std::string("invalid JSON: ") + e.what());
     }
-    return manifest_from_json(j, path);
+    return j;
+}
+
+manifest parse_manifest(std::string_view text, const std::string& path) {
+    return manifest_from_json(parse_manifest_json(text, path), path);
 }
 
 }  // namespace fitstore

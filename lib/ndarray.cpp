@@ -1,10 +1,10 @@
 #include "fitstore/ndarray.hpp"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+
+#include "io/huge_pages.hpp"
 
 namespace fitstore {
 
@@ -28,15 +28,15 @@ std::size_t byte_count(const shape_t& shape, dtype type) {
 
 std::shared_ptr<void> allocate_buffer(std::size_t bytes, bool zero) {
     constexpr std::size_t page = 4096;
-    constexpr std::size_t huge_page = 2u << 20;
-    // Large buffers are aligned to huge pages and advised so: 4 KiB page faults
-    // cost ~3.5 us each on this kind of VM and dominate a fresh copying load.
+    constexpr std::size_t huge_page = detail::huge_page_bytes;
+    // Large buffers are aligned to huge pages and advised so (io/huge_pages.hpp):
+    // 4 KiB page faults dominate a fresh copying load.
     const std::size_t alignment = bytes >= 4 * huge_page ? huge_page : page;
     if (bytes > std::numeric_limits<std::size_t>::max() - alignment) throw std::bad_alloc();  // rounding would wrap
     const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + alignment - 1) / alignment * alignment;
     void* p = std::aligned_alloc(alignment, rounded);
     if (p == nullptr) throw std::bad_alloc();
-    if (alignment == huge_page) madvise(p, rounded, MADV_HUGEPAGE);
+    if (alignment == huge_page) detail::advise_huge_pages(p, rounded);
     if (zero) std::memset(p, 0, bytes);
     return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
 }

@@ -92,6 +92,10 @@ nlohmann::json manifest_to_json(const manifest& m);
 /// Parses and validates manifest text read from `path`. Throws format_error
 /// naming `path` and the offending field; version_error for a newer MAJOR.
 manifest parse_manifest(std::string_view text, const std::string& path);
+/// Parses manifest text read from `path` into JSON (size, nesting and syntax
+/// checked; throws format_error), without validating it: readers that keep the
+/// JSON parse once and pass it to manifest_from_json.
+nlohmann::json parse_manifest_json(std::string_view text, const std::string& path);
 /// Validates an already-parsed JSON manifest (same rules as parse_manifest).
 manifest manifest_from_json(const nlohmann::json& j, const std::string& path);
 

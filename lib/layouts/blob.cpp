@@ -18,6 +18,7 @@
 #include "fitstore/errors.hpp"
 #include "fitstore/manifest.hpp"
 #include "io/atomic_target.hpp"
+#include "io/huge_pages.hpp"
 #include "io/mapping.hpp"
 #include "io/posix_file.hpp"
 #include "layouts/layout.hpp"
@@ -151,10 +152,17 @@ protected:
     void plan(std::uint64_t bound) override {
         if (bound > m_out.max_size()) throw std::bad_alloc();
         m_out.reserve(static_cast<std::size_t>(bound));
+        advise_huge_pages(m_out.data(), m_out.capacity());
     }
+    // Chunks arrive at increasing offsets past the end and are appended (one
+    // copy; resize() would zero-fill them first); the header overwrites the
+    // reserved front at commit.
     void put(std::uint64_t offset, const void* bytes, std::size_t size) override {
-        if (m_out.size() < offset + size) m_out.resize(static_cast<std::size_t>(offset + size), 0);
-        if (size) std::memcpy(m_out.data() + offset, bytes, size);
+        const auto* p = static_cast<const std::uint8_t*>(bytes);
+        if (offset > m_out.size()) m_out.resize(static_cast<std::size_t>(offset), 0);  // alignment gap
+        const std::size_t overlap = std::min<std::size_t>(size, m_out.size() - static_cast<std::size_t>(offset));
+        if (overlap) std::memcpy(m_out.data() + offset, p, overlap);
+        m_out.insert(m_out.end(), p + overlap, p + size);
     }
     // The unused tail of a compressed blob's reservation is kept: shrinking would
     // copy the blob; untouched capacity is never resident.
@@ -244,8 +252,8 @@ private:
                                                             std::to_string(length));
         std::string text(static_cast<std::size_t>(length), '\0');
         read_at(k_prefix_bytes, text.data(), text.size());
-        m_manifest = parse_manifest(text, m_path);
-        m_json = json::parse(text);
+        m_json = parse_manifest_json(text, m_path);
+        m_manifest = manifest_from_json(m_json, m_path);
         if (m_manifest.layout != "blob")
             throw format_error(m_path, "layout", "expected \"blob\", found \"" + m_manifest.layout + "\"");
         check_tiling(k_prefix_bytes + length);

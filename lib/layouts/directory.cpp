@@ -291,8 +291,8 @@ public:
         if (exists_beneath(m_dir.get(), k_manifest_file)) {
             const std::string text = read_small_file(m_dir.get(), k_manifest_file, manifest_path,
                                                      manifest_limits::max_manifest_bytes, "manifest");
-            m_manifest = parse_manifest(text, manifest_path);
-            m_json = json::parse(text);
+            m_json = parse_manifest_json(text, manifest_path);
+            m_manifest = manifest_from_json(m_json, manifest_path);
             if (m_manifest.layout != "directory")
                 throw format_error(manifest_path, "layout", "expected \"directory\" in a folder store, found \"" +
                                                                 m_manifest.layout + "\"");

@@ -600,8 +600,8 @@ public:
 
         m_manifest_text = read_string_attribute(m_file.get(), manifest_attribute,
                                                 manifest_limits::max_manifest_bytes, m_path);
-        m_manifest = parse_manifest(m_manifest_text, m_path);
-        m_manifest_json = nlohmann::json::parse(m_manifest_text);
+        m_manifest_json = parse_manifest_json(m_manifest_text, m_path);
+        m_manifest = manifest_from_json(m_manifest_json, m_path);
         if (m_manifest.layout != "hdf5")
             throw format_error(m_path, "layout", "expected \"hdf5\", found \"" + m_manifest.layout + "\"");
         for (const auto& [key, rec] : m_manifest.arrays) open_dataset(rec);
