@@ -18,8 +18,6 @@
 #include "layouts/layout.hpp"
 #include "store_checks.hpp"
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 namespace fitstore {
 
@@ -184,29 +182,27 @@ void write_array(layout_writer& writer, array_record& rec, const any_array& arra
     };
     std::uint64_t stored_total = 0;
     if (rec.codec.id == codec_id::none) {
-        // Chunks written straight from the caller's memory; hashing overlaps the write.
+        // Chunks written straight from the caller's memory; hashing overlaps the write
+        // (XXH3's streaming digest equals the one-shot one).
         constexpr std::size_t segment = detail::pipelined_hash::segment_bytes;
         for (std::size_t i = 0; i < n; ++i) {
             // Plain variables, not a structured binding: lambdas may not capture those before C++20 (clang).
             const std::size_t offset = logical(i).first, length = logical(i).second;
             std::uint64_t stored = length;
+            detail::pipelined_hash hash(pool);
             if (length >= 2 * segment && writer.writes_chunk_parts()) {
                 // Segment by segment: the worker hashes the bytes the write is
                 // reading, so memory is read once instead of twice.
-                detail::pipelined_hash hash(pool);
                 for (std::size_t part = 0; part < length; part += segment) {
                     const std::size_t size = std::min(segment, length - part);
                     hash.add(base + offset + part, size);
                     writer.write_chunk_part(rec, i, part, length, base + offset + part, size);
                 }
-                rec.chunks[i].xxh3 = hash.digest();
             } else {
-                std::deque<std::future<std::uint64_t>> pending;
-                drain_on_exit<std::uint64_t> guard{pending};
-                pending.push_back(pool.submit([=] { return xxh3_64(base + offset, length); }));
+                hash.add(base + offset, length);
                 stored = writer.write_chunk(rec, i, base + offset, length);
-                rec.chunks[i].xxh3 = pending.front().get();
             }
+            rec.chunks[i].xxh3 = hash.digest();
             rec.chunks[i].stored_bytes = stored;
             stored_total += stored;
         }

@@ -73,10 +73,7 @@ public:
     void begin_array(const array_record&) override {}
 
     std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) override {
-        const std::uint64_t offset = align_up(m_cursor, chunk_alignment(size));
-        put(offset, bytes, size);
-        rec.chunks[index].offset = offset;
-        m_cursor = offset + size;
+        write_chunk_part(rec, index, 0, size, bytes, size);  // the whole chunk is its only part
         return size;
     }
 

@@ -73,9 +73,7 @@ public:
     }
 
     std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) override {
-        const std::string path = m_target.temp_path() + "/" + chunk_path(rec, index);
-        unique_fd fd = create_file(path);
-        write_all(fd.get(), bytes, size, path);
+        write_chunk_part(rec, index, 0, size, bytes, size);  // the whole chunk is its only part
         return size;
     }
 
