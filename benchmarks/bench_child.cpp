@@ -138,9 +138,7 @@ svc from_cereal(const cereal_model& m) {
     a.intercept = ndarray<double>{m.intercept};
     a.n_support = ndarray<std::int32_t>(shape_t{m.n_support.size()}, m.n_support);
     a.support = ndarray<std::int32_t>(shape_t{m.support.size()}, m.support);
-    a.classes = ndarray<std::int64_t>{0, 1};
-    a.class_weight = ndarray<double>{1.0, 1.0};
-    return assemble_svc(std::move(a), "rbf");
+    return workload_svc(std::move(a));
 }
 
 json run_cereal(svc model, std::size_t payload, const std::string& dir, std::size_t base_rss) {

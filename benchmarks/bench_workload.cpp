@@ -65,9 +65,13 @@ svc make_workload(std::size_t model_bytes, data_kind kind) {
     const std::uint64_t key = stream_key(3);
     for (std::size_t i = 0; i < n_sv; ++i)
         a.support.mutable_data()[i] = static_cast<std::int32_t>(2 * i + (mix(key, i) & 1u));
-    a.classes = ndarray<std::int64_t>{0, 1};
-    a.class_weight = ndarray<double>{1.0, 1.0};
-    return assemble_svc(std::move(a), "rbf");
+    return workload_svc(std::move(a));
+}
+
+svc workload_svc(svc_arrays arrays) {
+    arrays.classes = ndarray<std::int64_t>{0, 1};
+    arrays.class_weight = ndarray<double>{1.0, 1.0};
+    return assemble_svc(std::move(arrays), "rbf");
 }
 
 std::vector<any_array> model_arrays(const svc& model) {

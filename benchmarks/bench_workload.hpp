@@ -31,6 +31,11 @@ std::size_t support_vectors_for(std::size_t model_bytes);
 /// The fitted svc of about `model_bytes` bytes; throws usage_error below 64 KiB.
 svc make_workload(std::size_t model_bytes, data_kind kind);
 
+/// The workload's svc around its support_vectors, dual_coef, intercept,
+/// n_support and support: binary (classes 0 and 1, weights 1), rbf, gamma
+/// 1 / n_features. Also rebuilds the model the cereal peer loaded.
+svc workload_svc(svc_arrays arrays);
+
 /// The model's arrays in the order dump() stores them.
 std::vector<any_array> model_arrays(const svc& model);
 
