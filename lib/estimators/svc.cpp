@@ -241,8 +241,8 @@ void svc::do_fit(const ndarray<double>& X, const ndarray<std::int64_t>& y,
     m_intercept = std::move(intercept);
     m_n_support = std::move(n_support);
     m_support = std::move(support_array);
-    m_classes = ndarray<std::int64_t>(shape_t{k}, classes);
-    m_class_weight = ndarray<double>(shape_t{k}, weights);
+    m_classes = ndarray<std::int64_t>::from_values(shape_t{k}, classes);
+    m_class_weight = ndarray<double>::from_values(shape_t{k}, weights);
     m_gamma = gamma;
     m_feature_names = feature_names;
     m_n_features_in = d;
