@@ -130,10 +130,10 @@ fitstore::dump_options make_dump_options(const std::string& layout, const std::s
                                          std::size_t chunk_bytes, unsigned threads, bool durable) {
     fitstore::dump_options options;
     // What `fitstore pack` records (software, time), plus the Python side's versions.
-    const py::module_ sys = py::module_::import("sys");
+    const py::module_ platform = py::module_::import("platform");
     const py::module_ numpy = py::module_::import("numpy");
     options.provenance = fitstore::provenance()
-                             .set("python", {{"python", py::str(sys.attr("version")).cast<std::string>()},
+                             .set("python", {{"python", platform.attr("python_version")().cast<std::string>()},
                                              {"numpy", py::str(numpy.attr("__version__")).cast<std::string>()}})
                              .to_json();
     options.layout = fitstore::parse_layout(layout);
