@@ -41,6 +41,31 @@ ndarray<T> array_of(const std::vector<T>& values, shape_t shape) {
     return out;
 }
 
+/// numpy's pairwise summation (pairwise_sum in umath loops): blocks of at most
+/// 128 values summed with 8 accumulators, halves added recursively. np.var and
+/// np.mean add this way, so gamma="scale" gets scikit-learn's bits.
+template <class F>
+double pairwise_sum(std::size_t begin, std::size_t n, const F& value) {
+    if (n < 8) {
+        double res = 0.;
+        for (std::size_t i = 0; i < n; ++i) res += value(begin + i);
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        for (std::size_t j = 0; j < 8; ++j) r[j] = value(begin + j);
+        std::size_t i = 8;
+        for (; i < n - (n % 8); i += 8)
+            for (std::size_t j = 0; j < 8; ++j) r[j] += value(begin + i + j);
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; ++i) res += value(begin + i);
+        return res;
+    }
+    std::size_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(begin, n2, value) + pairwise_sum(begin + n2, n - n2, value);
+}
+
 }  // namespace
 
 void validate_svm_params(const svm_params& p, svm_type type) {
@@ -141,6 +166,12 @@ void svm_base::fit_input(const input& X, const targets& y, const std::vector<std
     std::vector<double> weights;
     std::vector<std::size_t> encoded;
     if (classifier) {
+        // scikit-learn's check_classification_targets refuses non-integral float labels ("continuous").
+        if (y.kind() == target_kind::float64)
+            for (std::size_t i = 0; i < n; ++i)
+                if (std::floor(y.float64s()[i]) != y.float64s()[i])
+                    throw usage_error("", "y", "float labels must be whole numbers (continuous targets are for regressors); found " +
+                                                   y.text(i) + " at row " + std::to_string(i));
         // Classes sorted and mapped to 0..k-1, like np.unique(y, return_inverse=True).
         classes = y.unique(&encoded);
         const std::size_t k = classes.size();
@@ -189,11 +220,10 @@ void svm_base::fit_input(const input& X, const targets& y, const std::vector<std
         const double total = double(n) * double(d);
         double var = 0.0;
         if (X.dense) {
-            double mean = 0.0;
-            for (double v : *X.dense) mean += v;
-            mean /= total;
-            for (double v : *X.dense) var += (v - mean) * (v - mean);
-            var /= total;
+            const double* x = X.dense->data();
+            const std::size_t count = X.dense->size();
+            const double mean = pairwise_sum(0, count, [&](std::size_t i) { return x[i]; }) / total;
+            var = pairwise_sum(0, count, [&](std::size_t i) { return (x[i] - mean) * (x[i] - mean); }) / total;
         } else {
             double sum = 0.0, sum_sq = 0.0;
             for (double v : X.csr->data) {
