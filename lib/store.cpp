@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <deque>
 #include <future>
@@ -33,6 +34,23 @@ std::string_view layout_name(layout l) noexcept {
         case layout::blob: return "blob";
     }
     return "directory";
+}
+
+layout layout_for_path(std::string_view path) noexcept {
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    const std::size_t slash = path.find_last_of('/');
+    const std::string_view leaf = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    const std::size_t dot = leaf.find_last_of('.');
+    if (dot == std::string_view::npos || dot == 0) return layout::directory;
+    std::string ext(leaf.substr(dot + 1));
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == "h5" || ext == "hdf5") return layout::hdf5;
+    if (ext == "fitstore") return layout::blob;
+    return layout::directory;
+}
+
+layout effective_layout(const dump_options& options, std::string_view path) noexcept {
+    return options.layout ? *options.layout : layout_for_path(path);
 }
 
 layout parse_layout(std::string_view text) {
@@ -154,7 +172,8 @@ void build_records(const stored_object& obj, const std::string& prefix, object_r
         auto override_codec = options.array_codecs.find(join_key(prefix, name));
         const bool named = override_codec != options.array_codecs.end();
         validate_codec(named ? override_codec->second : options.codec);
-        rec.codec = resolve_codec(named ? override_codec->second : options.codec, named, rec.key, array, options.layout);
+        rec.codec = resolve_codec(named ? override_codec->second : options.codec, named, rec.key, array,
+                                  options.layout.value_or(layout::directory));
         rec.chunk_shape = choose_chunk_shape(rec.shape, rec.type, rec.codec, options.chunk_bytes);
         rec.raw_bytes = array.nbytes();
         std::size_t n = 1;
@@ -289,7 +308,7 @@ manifest write_all(const stored_object& root, layout_writer& writer, const dump_
 }
 
 std::unique_ptr<layout_writer> make_writer(const std::string& path, const dump_options& options) {
-    switch (options.layout) {
+    switch (options.layout.value_or(layout::directory)) {
         case layout::directory: return detail::make_directory_writer(path, options);
         case layout::hdf5: return detail::make_hdf5_writer(path, options);
         case layout::blob: return detail::make_blob_file_writer(path, options);
@@ -577,7 +596,7 @@ store_contents read_all(layout_reader& reader, const load_options& options, layo
 layout detect_layout(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-        if (errno == ENOENT) throw format_error(path, "", "no such file or folder");
+        if (errno == ENOENT) throw not_found(path, "", "no such file or folder");
         detail::throw_errno(path, "cannot stat");
     }
     if (S_ISDIR(st.st_mode)) {
@@ -599,8 +618,10 @@ layout detect_layout(const std::string& path) {
 
 void write_store(const stored_object& root, const std::string& path, const dump_options& options) {
     check_replaceable(path);
-    auto writer = make_writer(path, options);
-    write_all(root, *writer, options, options.layout);
+    dump_options resolved = options;
+    resolved.layout = effective_layout(options, path);
+    auto writer = make_writer(path, resolved);
+    write_all(root, *writer, resolved, *resolved.layout);
 }
 
 namespace {
@@ -645,8 +666,10 @@ manifest read_store_manifest(const std::string& path, nlohmann::json* raw) {
 
 std::vector<std::uint8_t> write_blob_bytes(const stored_object& root, const dump_options& options) {
     std::vector<std::uint8_t> out;
-    auto writer = detail::make_blob_memory_writer(out, options);
-    write_all(root, *writer, options, layout::blob);
+    dump_options blob = options;
+    blob.layout = layout::blob;
+    auto writer = detail::make_blob_memory_writer(out, blob);
+    write_all(root, *writer, blob, layout::blob);
     return out;
 }
 

@@ -1,7 +1,8 @@
 // dump / load / dumps / loads: persisting objects in one of three layouts.
 //
 //   fitstore::dump(model, "model");                              // directory (zarr v2 group)
-//   fitstore::dump(model, "model.h5", {fitstore::layout::hdf5});
+//   fitstore::dump(model, "model.h5");                           // hdf5, from the extension
+//   fitstore::dump(model, "model.fitstore");                     // blob, from the extension
 //   auto m = fitstore::load<svc>("model", {fitstore::mmap_mode::r});
 //   std::vector<std::uint8_t> bytes = fitstore::dumps(model);    // single blob in memory
 //   auto m2 = fitstore::loads<svc>(bytes);
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,8 +36,14 @@ std::string_view mmap_mode_name(mmap_mode m) noexcept;
 /// "none" | "r" | "c" | "r+"; throws usage_error.
 mmap_mode parse_mmap_mode(std::string_view text);
 
+/// The layout a dump picks when none is given, from the target's name:
+/// ".h5" or ".hdf5" -> hdf5, ".fitstore" -> blob, anything else -> directory
+/// (extension compared case-insensitively; trailing slashes ignored).
+layout layout_for_path(std::string_view path) noexcept;
+
 struct dump_options {
-    fitstore::layout layout = layout::directory;
+    /// Unset (the default): layout_for_path(target), so dump(m, "x.h5") writes HDF5.
+    std::optional<fitstore::layout> layout;
     codec_spec codec{};
     /// Codec overrides by array key ("scaler/mean"); arrays not listed use `codec`.
     std::map<std::string, codec_spec> array_codecs;
@@ -82,6 +90,9 @@ struct store_contents {
     nlohmann::json manifest;  ///< the manifest as stored (after validation)
     load_report report;
 };
+
+/// `options.layout` if set, else layout_for_path(path): the layout write_store uses.
+layout effective_layout(const dump_options& options, std::string_view path) noexcept;
 
 /// Which layout the store at `path` has, judged from its content (not its name).
 /// Throws format_error if it is none of them, io_error if it cannot be read.
