@@ -18,12 +18,14 @@ namespace {
 
 struct predict_args {
     std::string model, data, mmap = "none";
+    bool verify = false;
     bool decision = false, proba = false;
 };
 
 void run_predict(const predict_args& a) {
     load_options options;
     options.mmap = parse_mmap_mode(a.mmap);
+    options.verify = a.verify;
     const auto model = load_estimator(a.model, options);
     if (!model->is_classifier() && !model->is_regressor() && !model->is_outlier_detector())
         throw usage_error(a.model, "root.type", "expected a classifier, regressor or outlier detector, found \"" +
@@ -80,7 +82,9 @@ void add_predict_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("predict", "Predict with a stored estimator on the feature columns of a CSV file");
     cmd->add_option("model", args->model, "stored model (any layout)")->required();
     cmd->add_option("--data", args->data, "CSV file with the feature columns named as at fit time")->required();
-    cmd->add_option("--mmap", args->mmap, "none | r | c (memory-map uncompressed arrays)")->default_str("none");
+    cmd->add_option("--mmap", args->mmap, "none | r | c: map uncompressed arrays instead of copying them. A mapped load checks the manifest and every "
+                    "size but not the mapped bytes' checksums (add --verify for that; a copying load always checks them)")->default_str("none");
+    cmd->add_flag("--verify", args->verify, "With --mmap: also check the mapped arrays' checksums (reads every page)");
     auto* decision = cmd->add_flag("--decision", args->decision, "print decision_function rows instead of predictions");
     cmd->add_flag("--proba", args->proba, "print predict_proba rows (svc / nu_svc fitted with --probability)")->excludes(decision);
     cmd->callback([args] {

@@ -488,6 +488,15 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
     const std::string& path = ctx.reader.path();
     if (rec.raw_bytes == 0) return any_array::allocate(rec.type, rec.shape);
 
+    // r+ promises that writes reach the file; an array that cannot be mapped
+    // would silently become a private copy, so it is refused instead.
+    auto refuse_r_plus = [&](const std::string& why) {
+        if (ctx.options.mmap == mmap_mode::r_plus)
+            throw usage_error(path, "arrays." + rec.key,
+                              "cannot be memory-mapped r+ (" + why +
+                                  "): writes would never reach the file. Load without mmap or with r/c, or store "
+                                  "this array uncompressed (codec none)");
+    };
     if (ctx.options.mmap != mmap_mode::none) {
         if (rec.codec.id != codec_id::none)
             report.reason = "compressed with " + codec_to_string(rec.codec) + ": decompressed into memory";
@@ -499,6 +508,7 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
             report.reason = "bool data is validated (0/1) on load: copied into memory";
         else {
             detail::mapped_array mapped = ctx.reader.map_array(rec, ctx.options.mmap, report.reason);
+            if (!mapped.data) refuse_r_plus(report.reason);
             if (mapped.data) {
                 if (ctx.options.verify) {
                     check_hash(rec, 0, mapped.data, rec.raw_bytes, path);
@@ -511,6 +521,7 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
                 return any_array(rec.type, rec.shape, std::move(mapped.owner), mapped.data, kind);
             }
         }
+        refuse_r_plus(report.reason);
     }
 
     bool any_missing = false;

@@ -59,10 +59,23 @@ struct dump_options {
     nlohmann::json extra = nlohmann::json::object();
 };
 
+/// What a load checks. Every load validates the manifest (its own XXH3-64
+/// checksum included, so params, types and shapes are as written), every size
+/// and offset against the real files, and names beneath the store. A copying
+/// load (mmap none) also checks every chunk's checksum: it never returns
+/// damaged numbers. A mapped array (r, c, r+) is handed out without reading
+/// its pages, so its bytes are checked against their checksum only with
+/// `verify` (which hashes, i.e. reads, every page): without it, bytes changed
+/// in place since the store was written (damage of the same size, or writes
+/// through r+ not yet resealed) reach the caller. See reseal.hpp.
 struct load_options {
+    /// none copies; r maps read-only; c copy-on-write (writes stay private);
+    /// r_plus writes through to the file, and is refused (usage_error naming
+    /// the array) for an array that cannot be mapped (compressed, several
+    /// chunks, big-endian, bool), whose writes could never reach the file.
     mmap_mode mmap = mmap_mode::none;
-    /// Verify checksums of mapped arrays too (hashing touches every page).
-    /// Copying loads always verify.
+    /// Check the checksums of mapped arrays too (hashing touches every page).
+    /// Copying loads always check.
     bool verify = false;
     /// Worker threads for decompression; 0 = all cores.
     unsigned threads = 0;
