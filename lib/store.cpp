@@ -494,8 +494,9 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
         if (ctx.options.mmap == mmap_mode::r_plus)
             throw usage_error(path, "arrays." + rec.key,
                               "cannot be memory-mapped r+ (" + why +
-                                  "): writes would never reach the file. Load without mmap or with r/c, or store "
-                                  "this array uncompressed (codec none)");
+                                  "): writes would never reach the file. Load without mmap or with r/c" +
+                                  (rec.codec.id != codec_id::none ? ", or store this array uncompressed (codec none)"
+                                                                  : ""));
     };
     if (ctx.options.mmap != mmap_mode::none) {
         if (rec.codec.id != codec_id::none)
