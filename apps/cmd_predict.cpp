@@ -4,6 +4,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
 #include "fitstore/datasets.hpp"
 #include "model_io.hpp"
@@ -15,11 +16,13 @@ namespace {
 struct predict_args {
     std::string model, data, mmap = "none";
     bool decision = false;
+    remote_flags remote;
 };
 
 void run_predict(const predict_args& a) {
     load_options options;
     options.mmap = parse_mmap_mode(a.mmap);
+    options.remote = to_remote_options(a.remote, a.model);
     const auto model = load_estimator(a.model, options);
     if (!model->is_classifier())
         throw usage_error(a.model, "root.type", "expected a classifier, found \"" + model->type_name() + "\"");
@@ -53,6 +56,7 @@ void add_predict_command(CLI::App& app) {
     cmd->add_option("--data", args->data, "CSV file with the feature columns named as at fit time")->required();
     cmd->add_option("--mmap", args->mmap, "none | r | c (memory-map uncompressed arrays)")->default_str("none");
     cmd->add_flag("--decision", args->decision, "print decision_function rows instead of labels");
+    add_remote_flags(cmd, args->remote);
     cmd->callback([args] {
         run_predict(*args);
         command_result() = exit_ok;
