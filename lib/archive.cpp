@@ -48,7 +48,8 @@ unsigned long long param_unsigned(const nlohmann::json& j, unsigned long long hi
         const auto v = j.get<unsigned long long>();
         if (v <= hi) return v;
     } else if (j.is_number_integer()) {
-        if (j.get<long long>() >= 0) return static_cast<unsigned long long>(j.get<long long>());
+        const auto v = j.get<long long>();
+        if (v >= 0 && static_cast<unsigned long long>(v) <= hi) return static_cast<unsigned long long>(v);
     } else {
         throw format_error("", field, "expected an integer, found " + j.dump().substr(0, 64));
     }

@@ -4,9 +4,11 @@ For iris, wine, breast_cancer (raw and standardized) and digits, with the
 default rbf kernel and with linear and poly kernels, this script fits
 sklearn.svm.SVC (or StandardScaler -> SVC) in Python and `fitstore fit`
 (`--scale`) on the same CSV file, then compares on the training data:
-predictions (identical on iris, >= 99.5 % agreement elsewhere), n_support per
-class (within 1 %) and the one-vs-one decision values (max |diff| <= 1e-2).
-It prints every figure, and exits 1 on any failure.
+predictions (identical on every row), n_support per class (identical) and the
+one-vs-one decision values (max |diff| <= 1.4e-7: the CLI prints %.17g, and the
+largest difference, 1.37e-7 on digits poly, comes from Debian's libsvm
+converging a hair differently from scikit-learn's bundled copy). These are the
+figures the README promises. It prints every figure, and exits 1 on any failure.
 """
 import csv
 import os
@@ -25,6 +27,8 @@ from sklearn.svm import SVC
 
 CLI = os.environ.get("FITSTORE_CLI", "fitstore")
 KERNELS = ["rbf", "linear", "poly"]
+# The README's promise: decision values within this of scikit-learn's.
+MAX_DECISION_DIFF = 1.4e-7
 CASES = [  # (data set, standardized)
     ("iris", False),
     ("wine", False),
@@ -87,14 +91,12 @@ def main():
                 name, "yes" if scaled else "no", kernel, 100 * agree,
                 "%d/%d" % (n_support.sum(), svc.n_support_.sum()), rel.max(), ddec, time.time() - t0))
             label = "%s%s %s" % (name, " standardized" if scaled else "", kernel)
-            if name == "iris" and agree != 1.0:
+            if agree != 1.0:
                 failures.append("%s: predictions differ from scikit-learn's on %d rows" % (label, int((pred != ref_pred).sum())))
-            if agree < 0.995:
-                failures.append("%s: agreement %.4f < 0.995" % (label, agree))
-            if np.any(np.abs(n_support - svc.n_support_) > 0.01 * svc.n_support_):
+            if not np.array_equal(n_support, svc.n_support_):
                 failures.append("%s: n_support %s vs scikit-learn %s" % (label, n_support, svc.n_support_))
-            if ddec > 1e-2:
-                failures.append("%s: decision_function max abs diff %.3g > 1e-2" % (label, ddec))
+            if not ddec <= MAX_DECISION_DIFF:
+                failures.append("%s: decision_function max abs diff %.3g > %g" % (label, ddec, MAX_DECISION_DIFF))
     # decision_function_shape="ovr" (scikit-learn's default) is derived from the
     # one-vs-one values by _ovr_decision_function; check fitstore's version too.
     for name in ["iris", "digits"]:
@@ -106,8 +108,8 @@ def main():
                          delimiter=",", ndmin=2)
         ddec = float(np.max(np.abs(dec - ref)))
         print("%-14s ovr decision_function max|diff| %.2e" % (name, ddec))
-        if ddec > 1e-2:
-            failures.append("%s ovr: decision_function max abs diff %.3g > 1e-2" % (name, ddec))
+        if not ddec <= MAX_DECISION_DIFF:
+            failures.append("%s ovr: decision_function max abs diff %.3g > %g" % (name, ddec, MAX_DECISION_DIFF))
     print("total %.1f s" % (time.time() - start))
     shutil.rmtree(tmp, ignore_errors=True)
     for f in failures:

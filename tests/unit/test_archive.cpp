@@ -28,6 +28,7 @@ struct model {
     float ratio = 0.5f;
     std::int64_t big = std::numeric_limits<std::int64_t>::min();
     std::uint64_t ubig = std::numeric_limits<std::uint64_t>::max();
+    std::uint16_t port = 8080;
     std::int8_t small = -5;
     std::string kernel = "rbf";
     std::vector<double> grid{0.1, std::nan(""), INFINITY};
@@ -43,6 +44,7 @@ void persist(Archive& ar, model& m) {  // free form, found by ADL
     ar.param("ratio", m.ratio);
     ar.param("big", m.big);
     ar.param("ubig", m.ubig);
+    ar.param("port", m.port);
     ar.param("small", m.small);
     ar.param("kernel", m.kernel);
     ar.param("grid", m.grid);
@@ -128,6 +130,7 @@ TEST_CASE("params, arrays and children of a user type round-trip in every layout
         REQUIRE(back.ratio == m.ratio);
         REQUIRE(back.big == m.big);
         REQUIRE(back.ubig == m.ubig);
+        REQUIRE(back.port == m.port);
         REQUIRE(back.small == m.small);
         REQUIRE(back.kernel == "rbf");
         REQUIRE(back.grid[0] == 0.1);
@@ -193,11 +196,47 @@ TEST_CASE("params with the wrong JSON type are refused with the field", "[archiv
                                                           Catch::Contains("expected dtype float64, found float32"));
     node.arrays.clear();
     REQUIRE_THROWS_WITH(load_object(node, s, "", "f"), Catch::Contains("required array is missing"));
-    stored_object overflow;
-    overflow.type = "demo_model";
-    overflow.params["small"] = 300;
+}
+
+TEST_CASE("integer params outside their C++ type's range are refused", "[archive][bad]") {
+    // A complete, valid node (every param and array present), so the only
+    // thing wrong is the one integer each case replaces.
+    demo::model original;
+    original.weights = ndarray<float>({1}, {1.f});
+    original.pre.mean = ndarray<double>{0.5};
+    stored_object valid;
+    save_object(original, valid);
     demo::model m;
-    REQUIRE_THROWS_WITH(load_object(overflow, m, "", "f"), Catch::Contains("required param is missing"));
+    load_object(valid, m, "", "f");  // loads as is
+    REQUIRE(m.port == 8080);
+
+    auto refused = [&](const std::string& field, const nlohmann::json& value, const std::string& range) {
+        INFO("params." << field << " = " << value.dump());
+        stored_object node = valid;
+        node.params[field] = value;
+        demo::model out;
+        REQUIRE_THROWS_WITH(load_object(node, out, "", "f"), Catch::Contains("params." + field) &&
+                                                                Catch::Contains("out of range " + range));
+    };
+    // int8: both ends, whether the JSON number is signed or unsigned.
+    refused("small", 300, "[-128, 127]");
+    refused("small", 128u, "[-128, 127]");
+    refused("small", -129, "[-128, 127]");
+    // uint16: a non-negative *signed* JSON integer above the bound (what a
+    // C++ int produces) as well as an unsigned one, and a negative one.
+    refused("port", 65536, "[0, 65535]");
+    refused("port", 65536u, "[0, 65535]");
+    refused("port", -1, "[0, 65535]");
+    // int64 from an unsigned JSON number above INT64_MAX.
+    refused("big", std::uint64_t(std::numeric_limits<std::int64_t>::max()) + 1,
+            "[-9223372036854775808, 9223372036854775807]");
+    // The bounds themselves load.
+    stored_object edge = valid;
+    edge.params["small"] = -128;
+    edge.params["port"] = 65535;
+    load_object(edge, m, "", "f");
+    REQUIRE(m.small == -128);
+    REQUIRE(m.port == 65535);
 }
 
 TEST_CASE("invalid member names are refused when saving", "[archive][bad]") {

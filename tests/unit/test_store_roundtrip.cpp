@@ -38,6 +38,11 @@ std::string store_name(layout l) {
     return l == layout::directory ? "model" : l == layout::hdf5 ? "model.h5" : "model.blob";
 }
 
+/// The file holding array "w"'s bytes: its chunk file in a directory store, the file itself otherwise.
+std::string path_of_array_bytes(layout l, const std::string& path) {
+    return l == layout::directory ? path + "/w/0" : path;
+}
+
 }  // namespace
 
 TEST_CASE("every dtype, layout, codec, shape and mmap mode round-trips bit-exactly", "[store][roundtrip]") {
@@ -120,44 +125,56 @@ TEST_CASE("the same bytes dumped to a blob file load like dumps()", "[store][blo
 }
 
 TEST_CASE("mmap modes follow numpy semantics", "[store][mmap]") {
+    // GENERATE, not a loop: Catch2 runs each SECTION once per generated layout
+    // (fixed-name SECTIONs inside a loop run on the loop's first pass only).
+    const layout l = GENERATE(layout::directory, layout::blob, layout::hdf5);
+    INFO("layout " << layout_name(l));
     temp_dir dir;
-    for (layout l : k_layouts) {
-        INFO("layout " << layout_name(l));
-        const std::string path = dir / store_name(l);
-        array_bundle bundle;
-        bundle.add("w", ndarray<double>({4}, {1.0, 2.0, 3.0, 4.0}));
-        dump_options options;
-        options.layout = l;
-        dump(bundle, path, options);
+    const std::string path = dir / store_name(l);
+    array_bundle bundle;
+    bundle.add("w", ndarray<double>({4}, {1.0, 2.0, 3.0, 4.0}));
+    dump_options options;
+    options.layout = l;
+    dump(bundle, path, options);
+    const std::string file_before = fitstore::test::read_file(path_of_array_bytes(l, path));
 
-        SECTION("r is read-only") {
-            auto m = load<array_bundle>(path, {mmap_mode::r});
+    SECTION("r is read-only") {
+        auto m = load<array_bundle>(path, {mmap_mode::r});
+        auto w = m.get<double>("w");
+        REQUIRE(w.is_mapped());
+        REQUIRE(w.storage() == storage_kind::mapped_r);
+        REQUIRE(w[3] == 4.0);
+        REQUIRE_THROWS_WITH(w.mutable_data(), Catch::Contains("read-only"));
+    }
+    SECTION("c writes stay private") {
+        {
+            auto m = load<array_bundle>(path, {mmap_mode::c});
             auto w = m.get<double>("w");
             REQUIRE(w.is_mapped());
-            REQUIRE(w.storage() == storage_kind::mapped_r);
-            REQUIRE_THROWS_WITH(w.mutable_data(), Catch::Contains("read-only"));
+            REQUIRE(w.storage() == storage_kind::mapped_c);
+            w.mutable_data()[0] = 42.0;
+            REQUIRE(w[0] == 42.0);
+            // A second mapping of the same file, made while the first is
+            // alive, does not see the private write either.
+            auto other = load<array_bundle>(path, {mmap_mode::r}).get<double>("w");
+            REQUIRE(other[0] == 1.0);
         }
-        SECTION("c writes stay private") {
-            {
-                auto m = load<array_bundle>(path, {mmap_mode::c});
-                auto w = m.get<double>("w");
-                REQUIRE(w.storage() == storage_kind::mapped_c);
-                w.mutable_data()[0] = 42.0;
-                REQUIRE(w[0] == 42.0);
-            }
-            auto again = load<array_bundle>(path).get<double>("w");
-            REQUIRE(again[0] == 1.0);
+        auto again = load<array_bundle>(path).get<double>("w");
+        REQUIRE(again[0] == 1.0);
+        REQUIRE(fitstore::test::read_file(path_of_array_bytes(l, path)) == file_before);
+    }
+    SECTION("r+ writes reach the file") {
+        {
+            auto m = load<array_bundle>(path, {mmap_mode::r_plus});
+            auto w = m.get<double>("w");
+            REQUIRE(w.is_mapped());
+            REQUIRE(w.storage() == storage_kind::mapped_r_plus);
+            w.mutable_data()[1] = -7.5;
         }
-        SECTION("r+ writes reach the file") {
-            {
-                auto m = load<array_bundle>(path, {mmap_mode::r_plus});
-                auto w = m.get<double>("w");
-                REQUIRE(w.storage() == storage_kind::mapped_r_plus);
-                w.mutable_data()[1] = -7.5;
-            }
-            auto again = load<array_bundle>(path, {mmap_mode::r}).get<double>("w");
-            REQUIRE(again[1] == -7.5);
-        }
+        REQUIRE(fitstore::test::read_file(path_of_array_bytes(l, path)) != file_before);
+        auto again = load<array_bundle>(path, {mmap_mode::r}).get<double>("w");
+        REQUIRE(again[1] == -7.5);
+        REQUIRE(again[0] == 1.0);
     }
 }
 

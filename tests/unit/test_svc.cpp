@@ -102,12 +102,19 @@ TEST_CASE("svc fitted state follows scikit-learn's layout", "[svc]") {
 
 TEST_CASE("svc decision_function: ovr argmax and ovo votes agree with predict", "[svc]") {
     const auto iris = datasets::load_iris();
+    // libsvm's one-vs-one pair order for 3 classes; a positive value votes for the pair's first class.
+    const std::size_t pairs[3][2] = {{0, 1}, {0, 2}, {1, 2}};
     for (const std::string kernel : {"rbf", "linear", "poly", "sigmoid"}) {
+        INFO("kernel " << kernel);
         svc_params p;
         p.kernel = kernel;
         svc model(p);
         model.fit(iris.X, iris.y);
         const auto labels = model.predict(iris.X);
+        // libsvm's own svm_predict on the same stored arrays: the reference
+        // the votes below must reproduce, independent of fitstore's predict.
+        const auto reference = detail::libsvm_predictor(model).predict(iris.X);
+        REQUIRE(labels == reference);
         const auto ovr = model.decision_function(iris.X);
         REQUIRE(ovr.shape() == shape_t{150, 3});
         for (std::size_t r = 0; r < 150; ++r) {
@@ -117,7 +124,17 @@ TEST_CASE("svc decision_function: ovr argmax and ovo votes agree with predict", 
         model.params().decision_function_shape = "ovo";
         const auto ovo = model.decision_function(iris.X);
         REQUIRE(ovo.shape() == shape_t{150, 3});
-        REQUIRE(ovo == model.pairwise_decision(iris.X));
+        std::size_t decided = 0;
+        for (std::size_t r = 0; r < 150; ++r) {
+            int votes[3] = {0, 0, 0};
+            for (std::size_t q = 0; q < 3; ++q) ++votes[ovo[r * 3 + q] > 0 ? pairs[q][0] : pairs[q][1]];
+            const std::size_t winner = std::size_t(std::max_element(votes, votes + 3) - votes);  // first of a tie, as libsvm
+            INFO("row " << r << " votes " << votes[0] << "/" << votes[1] << "/" << votes[2]);
+            REQUIRE(model.classes()[winner] == reference[r]);
+            decided += votes[winner] == 2;
+        }
+        // Most rows are won outright (2 of 2 votes): the votes, not tie-breaks, decide.
+        REQUIRE(decided > 140);
     }
 }
 
@@ -178,10 +195,36 @@ TEST_CASE("svc class_weight balanced and custom change the box constraints", "[s
     const std::size_t n0 = std::size_t(model.n_support()[0]);
     for (std::size_t s = n0; s < model.dual_coef().size(); ++s) REQUIRE(std::abs(model.dual_coef()[s]) <= 0.25 + 1e-12);
 
+    // balanced on unequal classes: scikit-learn's n_samples / (n_classes * count).
+    // All of class 0 (50), the first 30 of class 1, the first 12 of class 2.
+    const auto iris = datasets::load_iris();
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < 150; ++i)
+        if (i < 50 || (i >= 50 && i < 80) || (i >= 100 && i < 112)) rows.push_back(i);
+    const auto X = take_rows(iris.X, rows);
+    const auto y = take_rows(iris.y, rows);
+    p = {};
     p.class_weight = "balanced";
     svc balanced(p);
-    balanced.fit(data.X, data.y);
-    REQUIRE(balanced.class_weight() == ndarray<double>{1.0, 1.0});  // 50 / 50 samples
+    balanced.fit(X, y);
+    const double n = 92;
+    REQUIRE(balanced.class_weight() == ndarray<double>{n / (3 * 50.0), n / (3 * 30.0), n / (3 * 12.0)});
+    REQUIRE(balanced.class_weight()[2] == Approx(2.5555555555555554));
+    // Each support vector's |alpha| is bounded by C times its class's weight,
+    // and the rare class uses more than the unweighted bound C = 1.
+    double rare_max = 0;
+    std::size_t start = 0;
+    for (std::size_t c = 0; c < 3; ++c) {
+        const std::size_t count = std::size_t(balanced.n_support()[c]);
+        for (std::size_t s = start; s < start + count; ++s)
+            for (std::size_t r = 0; r < 2; ++r) {
+                const double a = std::abs(balanced.dual_coef()[r * balanced.support().size() + s]);
+                REQUIRE(a <= balanced.class_weight()[c] + 1e-12);
+                if (c == 2) rare_max = std::max(rare_max, a);
+            }
+        start += count;
+    }
+    REQUIRE(rare_max > 1.0);
 }
 
 TEST_CASE("svc rejects bad parameters and inputs with clear messages", "[svc][errors]") {
