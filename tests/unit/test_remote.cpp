@@ -6,9 +6,13 @@
 
 #include "fitstore/array_bundle.hpp"
 #include "fitstore/datasets.hpp"
+#include "fitstore/estimators/nu_svc.hpp"
+#include "fitstore/estimators/nu_svr.hpp"
+#include "fitstore/estimators/one_class_svm.hpp"
 #include "fitstore/estimators/pipeline.hpp"
 #include "fitstore/estimators/standard_scaler.hpp"
 #include "fitstore/estimators/svc.hpp"
+#include "fitstore/estimators/svr.hpp"
 #include "fitstore/store.hpp"
 #include "fitstore/verify.hpp"
 #include "remote_servers.hpp"
@@ -28,6 +32,30 @@ pipeline fitted_pipeline() {
     pipeline model({{"scaler", std::make_shared<standard_scaler>()}, {"svc", std::make_shared<svc>()}});
     model.fit(iris.X, iris.y, iris.feature_names);
     return model;
+}
+
+/// Every other estimator type, fitted on iris, as stored trees by name.
+std::vector<std::pair<std::string, stored_object>> other_estimators() {
+    const auto iris = datasets::load_iris();
+    ndarray<double> yf(shape_t{iris.y.size()});
+    for (std::size_t i = 0; i < iris.y.size(); ++i) yf.mutable_data()[i] = static_cast<double>(iris.y.data()[i]);
+    std::vector<std::pair<std::string, std::shared_ptr<estimator>>> models = {
+        {"svc", std::make_shared<svc>()}, {"nu_svc", std::make_shared<nu_svc>()}, {"svr", std::make_shared<svr>()},
+        {"nu_svr", std::make_shared<nu_svr>()}, {"one_class_svm", std::make_shared<one_class_svm>()},
+        {"standard_scaler", std::make_shared<standard_scaler>()}};
+    std::vector<std::pair<std::string, stored_object>> out;
+    for (auto& [name, model] : models) {
+        if (name == "svr" || name == "nu_svr")
+            model->fit(iris.X, targets::of_float64(yf));
+        else if (name == "one_class_svm")
+            model->fit(iris.X, targets());
+        else
+            model->fit(iris.X, iris.y);
+        stored_object node;
+        polymorphic_registry<estimator>::instance().save(*model, node);
+        out.emplace_back(name, std::move(node));
+    }
+    return out;
 }
 
 array_bundle bundle_of_dtypes(std::size_t big_rows = 0) {
@@ -79,6 +107,7 @@ TEST_CASE("remote: estimators and array bundles round-trip from nginx over http,
     temp_dir root, cache;
     const pipeline model = fitted_pipeline();
     const array_bundle bundle = bundle_of_dtypes();
+    const auto others = other_estimators();
     struct stored {
         std::string name;
         stored_object tree;
@@ -96,6 +125,11 @@ TEST_CASE("remote: estimators and array bundles round-trip from nginx over http,
             dump(bundle, root / ("bundle-" + suffix), options);
             stores.push_back({"pipeline-" + suffix, tree_of(model)});
             stores.push_back({"bundle-" + suffix, tree_of(bundle)});
+            if (codec != "none" && codec != "zstd:3+shuffle") continue;
+            for (const auto& [name, tree] : others) {
+                write_store(tree, root / (name + "-" + suffix), options);
+                stores.push_back({name + "-" + suffix, tree});
+            }
         }
     }
     nginx_server server(root.path());
@@ -237,4 +271,60 @@ TEST_CASE("remote: HDF5 stays local-only and http locations are read-only", "[re
     load_options plus;
     plus.mmap = mmap_mode::r_plus;
     REQUIRE_THROWS_WITH(read_store("http://127.0.0.1:9/model", plus), Catch::Contains("r+"));
+}
+
+TEST_CASE("remote: the cache serves later mapped loads, shares entries and evicts the least recently used",
+          "[remote][cache]") {
+    temp_dir root, cache;
+    array_bundle first = bundle_of_dtypes(512);   // 512 KiB "big" array, uncompressed: mappable
+    array_bundle second = bundle_of_dtypes(1024);
+    dump_options options;
+    options.durable = false;
+    dump(first, root / "first", options);
+    dump(first, root / "first-again", options);  // same content at another location
+    dump(second, root / "second", options);
+    auto server = std::make_unique<nginx_server>(root.path());
+    load_options mapped;
+    mapped.mmap = mmap_mode::r;
+    mapped.remote.cache_dir = cache.path();
+    mapped.remote.retries = 0;
+    mapped.remote.timeout_ms = 1000;
+
+    load_report report;
+    (void)load<array_bundle>(server->url("first"), mapped, &report);
+    CHECK(report.downloaded_bytes > 512u * 128 * 8);
+    CHECK(!report.offline);
+    const std::string entry = report.cached_copy;
+
+    // Second load: only the manifest is requested; nothing is downloaded again.
+    const std::size_t before = server->requests();
+    const array_bundle again = load<array_bundle>(server->url("first"), mapped, &report);
+    CHECK(server->requests() - before == 1);
+    CHECK(report.downloaded_bytes == 0);
+    CHECK(report.cached_copy == entry);
+    CHECK(same_tree(tree_of(again), tree_of(first)));
+    // The same model at another location shares the entry.
+    (void)load<array_bundle>(server->url("first-again"), mapped, &report);
+    CHECK(report.cached_copy == entry);
+    CHECK(cache_entries(cache.path()) == 1);
+
+    // Server gone: the cached copy is mapped, and the report says the load was offline.
+    const std::string url = server->url("first");
+    server.reset();
+    const array_bundle offline = load<array_bundle>(url, mapped, &report);
+    CHECK(report.offline);
+    CHECK(report.cached_copy == entry);
+    CHECK(same_tree(tree_of(offline), tree_of(first)));
+    // A copying load needs the server: a clear error.
+    load_options copy;
+    copy.remote.retries = 0;
+    REQUIRE_THROWS_WITH(read_store(url, copy), Catch::Contains(url) && Catch::Contains("onnect"));
+
+    // LRU: with a cap below both entries, loading the second evicts the first.
+    nginx_server again_server(root.path());
+    mapped.remote.cache_max_bytes = 1536 * 1024;
+    (void)load<array_bundle>(again_server.url("second"), mapped, &report);
+    CHECK(cache_entries(cache.path()) == 1);
+    CHECK(!boost::filesystem::exists(entry));
+    CHECK(boost::filesystem::exists(report.cached_copy));
 }

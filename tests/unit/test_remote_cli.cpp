@@ -28,7 +28,7 @@ void require_ok(const cli_result& r, const std::vector<std::string>& needles) {
 
 }  // namespace
 
-TEST_CASE("CLI: inspect, verify, unpack and predict take http URLs; --cache maps through the cache",
+TEST_CASE("CLI: inspect, verify, unpack and predict take http URLs and --cache maps through the cache",
           "[remote][cli]") {
     temp_dir root, work, cache;
     const auto iris = datasets::load_iris();

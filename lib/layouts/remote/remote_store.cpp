@@ -34,7 +34,15 @@ remote_reader open_remote_reader(const std::string& location, const remote_optio
     auto where = std::make_shared<remote_location>(location, options);
     auto source = std::make_shared<remote_source>(where);
     std::vector<std::uint8_t> text;
-    if (source->read_all("manifest.json", manifest_limits::max_manifest_bytes, text)) {
+    bool directory = false;
+    try {
+        directory = source->read_all("manifest.json", manifest_limits::max_manifest_bytes, text);
+    } catch (const io_error& e) {
+        // S3 answers 403, not 404, for a missing key when the caller may not list the
+        // bucket: then the location may still be a blob, which the next request tells.
+        if (!where->is_s3() || e.message().find("HTTP 403 Forbidden (AccessDenied)") == std::string::npos) throw;
+    }
+    if (directory) {
         remote_reader r{layout::directory, open_source_directory_reader(source, text), source};
         std::uint64_t total = 0;
         for (const auto& [key, rec] : r.reader->get_manifest().arrays) total += rec.stored_bytes;
