@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
 #include "fitstore/npy.hpp"
 #include "fitstore/store.hpp"
@@ -96,10 +97,14 @@ void add_unpack_command(CLI::App& app) {
     cmd->add_option("STORE", *store, "Store to read")->required();
     cmd->add_option("OUTDIR", *out, "Folder to write into: missing or empty, unless --force")->required();
     cmd->add_flag("--force", *force, "Write into a non-empty OUTDIR (files of the same name are overwritten)");
-    cmd->callback([store, out, force] {
+    auto remote = std::make_shared<remote_flags>();
+    add_remote_flags(cmd, *remote);
+    cmd->callback([store, out, force, remote] {
         if (!*force && non_empty_folder(*out))
             throw usage_error(*out, "", "OUTDIR is not empty; pass --force to write into it anyway");
-        const store_contents contents = read_store(*store);
+        load_options options;
+        options.remote = to_remote_options(*remote, *store);
+        const store_contents contents = read_store(*store, options);
         std::size_t count = 0;
         unpack_object(contents.root, *out, &contents.manifest, count);
         std::cout << "unpacked " << count << " arrays and their params into " << *out << "\n";

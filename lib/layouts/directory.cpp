@@ -522,3 +522,7 @@ void rewrite_directory_manifest(const std::string& path, const manifest& m, bool
 }
 
 }  // namespace fitstore::detail
+
+namespace fitstore::detail {
+std::string directory_chunk_key(const array_record& rec, std::size_t i) { return chunk_path(rec, i); }
+}  // namespace fitstore::detail
