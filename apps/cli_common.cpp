@@ -57,6 +57,8 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
     };
     print_row(header);
     for (const auto& row : rows) print_row(row);
+}
+
 void add_remote_flags(CLI::App* cmd, remote_flags& flags) {
     cmd->add_option("--cache", flags.cache,
                     "Cache folder for mapped remote stores (default: $FITSTORE_CACHE, else ~/.cache/fitstore)");

@@ -633,14 +633,14 @@ layout detect_layout(const std::string& path, const remote_options& remote) {
 }
 
 void write_store(const stored_object& root, const std::string& path, const dump_options& options) {
+    dump_options resolved = options;
+    resolved.layout = effective_layout(options, path);
     if (detail::is_remote_location(path)) {
-        auto writer = detail::make_remote_writer(path, options);
-        write_all(root, *writer, options, options.layout);
+        auto writer = detail::make_remote_writer(path, resolved);
+        write_all(root, *writer, resolved, *resolved.layout);
         return;
     }
     check_replaceable(path);
-    dump_options resolved = options;
-    resolved.layout = effective_layout(options, path);
     auto writer = make_writer(path, resolved);
     write_all(root, *writer, resolved, *resolved.layout);
 }
