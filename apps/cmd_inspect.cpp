@@ -78,9 +78,9 @@ void print_forests(const manifest& m, const object_record& obj, const std::strin
     for (const auto& [child_name, child] : obj.children) print_forests(m, child, name.empty() ? child_name : name + "." + child_name);
 }
 
-void run_inspect(const std::string& path, bool as_json) {
+void run_inspect(const std::string& path, bool as_json, const remote_flags& remote) {
     json raw;
-    const manifest m = read_store_manifest(path, &raw);
+    const manifest m = read_store_manifest(path, &raw, to_remote_options(remote, path));
     if (as_json) {
         json out;
         out["path"] = path;
@@ -123,7 +123,9 @@ void add_inspect_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("inspect", "Show the objects, params, arrays and provenance of a store");
     cmd->add_option("STORE", *path, "Store to inspect")->required();
     cmd->add_flag("--json", *as_json, "Print JSON instead of a table");
-    cmd->callback([path, as_json] { run_inspect(*path, *as_json); });
+    auto remote = std::make_shared<remote_flags>();
+    add_remote_flags(cmd, *remote);
+    cmd->callback([path, as_json, remote] { run_inspect(*path, *as_json, *remote); });
 }
 
 }  // namespace fitstore::cli

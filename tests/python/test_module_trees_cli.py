@@ -1,6 +1,6 @@
 """C++ `fitstore predict` on trees, forests and k-nearest-neighbours that
 scikit-learn fitted and fitstore's sklearn adapters saved (FORMAT.md sections
-11-12): regressors on diabetes within 1e-12 (a single tree exactly), copied and
+12-13): regressors on diabetes within 1e-12 (a single tree exactly), copied and
 mapped; a KD-tree KNN's labels; the classifiers are in
 test_module_trees_cli_classifiers.py. `fitstore inspect`
 summarises a forest; damaged node tables are refused with the field named.

@@ -1,6 +1,6 @@
 """Classifiers: C++ `fitstore predict` on trees, forests and k-nearest-neighbours that
 scikit-learn fitted and fitstore's sklearn adapters saved (FORMAT.md sections
-11-12), on iris, digits and breast_cancer: labels identical to scikit-learn's,
+12-13), on iris, digits and breast_cancer: labels identical to scikit-learn's,
 probabilities within 1e-12, in every layout, copied and mapped.
 """
 import os

@@ -1,5 +1,5 @@
 """Trees, forests and k-nearest-neighbours through fitstore's sklearn adapters
-(lib/python/fitstore/_sklearn_trees.py, FORMAT.md sections 11-12): each type
+(lib/python/fitstore/_sklearn_trees.py, FORMAT.md sections 12-13): each type
 on iris, digits and breast_cancer (diabetes for the regressors) is dumped in
 every layout, loaded in a fresh process copied and with mmap_mode="r", and its
 predict / predict_proba / apply / kneighbors must be bit-identical to the

@@ -1,5 +1,5 @@
 // kneighbors: scikit-learn's KNeighborsClassifier / KNeighborsRegressor (param
-// `task`) over the stored training matrix (FORMAT.md §12), by brute force:
+// `task`) over the stored training matrix (FORMAT.md §13), by brute force:
 // squared euclidean distances as ||x||² − 2 x·y + ||y||² with BLAS (as
 // scikit-learn's brute ArgKmin computes them), the k nearest with ties to the
 // lower training index, then scikit-learn's uniform or distance weighting

@@ -1,6 +1,6 @@
 // tree_ensemble: scikit-learn's fitted decision trees and forests (random and
 // extra-trees alike: they predict the same way) over the version-neutral node
-// columns of FORMAT.md §11. decision_tree is an ensemble of one tree,
+// columns of FORMAT.md §12. decision_tree is an ensemble of one tree,
 // random_forest of many; both predict exactly as scikit-learn 1.2 does:
 // X is cast to float32 and a sample goes left when X[:, feature] <= threshold;
 // a tree's probabilities are its leaf's value row divided by the row sum, a

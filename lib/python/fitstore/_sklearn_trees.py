@@ -1,12 +1,12 @@
 """scikit-learn trees, forests and k-nearest-neighbours <-> fitstore objects
-(FORMAT.md sections 11 and 12), never pickling.
+(FORMAT.md sections 12 and 13), never pickling.
 
 Stored form: the node table as one column array per field, a forest's trees
 concatenated (one dataset per field for the whole forest, `tree_offsets` giving
 each tree's rows), so C++ (`fitstore predict`) serves the same store. Loading
 rebuilds the estimators for the installed scikit-learn: each tree_ is a new
 sklearn.tree._tree.Tree filled from the columns (node fields a newer version
-adds, such as missing_go_to_left, get their documented defaults, FORMAT.md 11.3).
+adds, such as missing_go_to_left, get their documented defaults, FORMAT.md 12.3).
 KNN stores its training matrix and labels and rebuilds its KD/ball tree by fit().
 
 to_tree(estimator) -> engine tree node; from_stored(StoredObject) -> estimator.
@@ -34,7 +34,7 @@ _NODE_FIELDS = (("children_left", "left_child", np.int64), ("children_right", "r
                 ("impurity", "impurity", np.float64), ("n_node_samples", "n_node_samples", np.int64),
                 ("weighted_n_node_samples", "weighted_n_node_samples", np.float64))
 # Node fields of later scikit-learn versions that 1.2 trees do not have, with
-# the value that reproduces 1.2's routing (FORMAT.md 11.3).
+# the value that reproduces 1.2's routing (FORMAT.md 12.3).
 _NODE_DEFAULTS = {"missing_go_to_left": 0}
 
 
@@ -159,7 +159,7 @@ def _tree_from_columns(arrays, lo, hi, n_features, n_classes, max_depth):
             nodes[field] = _NODE_DEFAULTS[field]
         else:
             raise FormatError(f"fitstore: the installed scikit-learn's tree node field {field!r} has no documented "
-                              f"default (FORMAT.md 11.3)", field="arrays")
+                              f"default (FORMAT.md 12.3)", field="arrays")
     tree = Tree(n_features, np.array([n_classes], dtype=np.intp), 1)
     tree.__setstate__({"max_depth": int(max_depth), "node_count": hi - lo, "nodes": nodes,
                        "values": np.ascontiguousarray(arrays["value"][lo:hi], dtype=np.float64)})
