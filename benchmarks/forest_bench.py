@@ -191,8 +191,9 @@ def main():
         dt = time.perf_counter() - t0
         labels = np.array([int(v) for v in out.split()])
         key = f"C++ predict --mmap {mode}"
-        results["methods"][key] = {"load_plus_first_predict_s": dt, "labels_equal": bool((labels == want).all())}
-        print(f"{key}: load + predict 1000 rows {dt:.3f} s, labels equal: {(labels == want).all()}", flush=True)
+        equal = bool(p.returncode == 0 and np.array_equal(labels, want))
+        results["methods"][key] = {"load_plus_first_predict_s": dt, "labels_equal": equal}
+        print(f"{key}: load + predict 1000 rows {dt:.3f} s, labels equal: {equal}", flush=True)
 
     # Four loaders at once.
     for method, stored in [("fitstore none mmap", "fitstore none"), ("joblib 0", "joblib 0"), ("joblib 0 mmap", "joblib 0"),
