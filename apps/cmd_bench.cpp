@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "bench.hpp"
+#include "bench_codecs.hpp"
 #include "commands.hpp"
 
 namespace fitstore::cli {
@@ -11,6 +12,8 @@ void add_bench_command(CLI::App& app) {
     static bench::bench_config config;
     static bool quick = false;
     static std::string child;
+    static bool codec_speed = false;
+    static std::vector<std::string> npy;
     cmd->add_option("--sizes", config.sizes, "Model sizes (default 16M,256M,1G)")->delimiter(',');
     cmd->add_option("--layouts", config.layouts, "directory,hdf5,blob,memory (dumps/loads),cereal (C++ peer)")
         ->delimiter(',');
@@ -28,10 +31,23 @@ void add_bench_command(CLI::App& app) {
                     "Measure nothing: print, judge and chart a saved report (its .partial too), e.g. with --peers-json");
     cmd->add_option("--dir", config.work_dir, "Folder for the stores being written (default /tmp)");
     cmd->add_flag("--quick", quick, "Small sizes (1M,16M), 2 runs per case: about a minute");
+    cmd->add_flag("--codec-speed", codec_speed,
+                  "Codecs alone: ratio, encode/decode GB/s per core and on all cores on the model's float arrays "
+                  "(--sizes, default 256M; --codecs, default alp,zstd:1,zstd:3,lz4) and on --npy files");
+    cmd->add_option("--npy", npy, "With --codec-speed: float32/float64 .npy files to measure too")->delimiter(',');
     cmd->add_option("--child", child, "internal: run one measurement")->group("");
     cmd->callback([cmd] {
         if (!child.empty()) {
             command_result() = bench::run_child(child);
+            return;
+        }
+        if (codec_speed) {
+            bench::codec_bench_config c;
+            if (cmd->count("--sizes") != 0) c.sizes = config.sizes;
+            if (cmd->count("--codecs") != 0) c.codecs = config.codecs;
+            c.npy = npy;
+            c.json_path = config.json_path;
+            command_result() = bench::run_codec_bench(c);
             return;
         }
         if (quick) {

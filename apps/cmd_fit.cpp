@@ -1,17 +1,23 @@
-// fitstore fit: trains an SVC (optionally behind a standard scaler) on a CSV
-// file and dumps it in any layout and codec.
+// fitstore fit: trains one of the libsvm family (svc, nu_svc, svr, nu_svr,
+// one_class_svm; optionally behind a standard scaler) on a CSV file and dumps
+// it in any layout and codec.
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 
 #include "commands.hpp"
 #include "fitstore/codec.hpp"
 #include "fitstore/datasets.hpp"
+#include "fitstore/estimators/nu_svc.hpp"
+#include "fitstore/estimators/nu_svr.hpp"
+#include "fitstore/estimators/one_class_svm.hpp"
 #include "fitstore/estimators/pipeline.hpp"
 #include "fitstore/estimators/standard_scaler.hpp"
 #include "fitstore/estimators/svc.hpp"
+#include "fitstore/estimators/svr.hpp"
 #include "fitstore/model_selection.hpp"
 #include "fitstore/provenance.hpp"
 #include "fitstore/store.hpp"
@@ -22,42 +28,108 @@ namespace {
 
 struct fit_args {
     std::string data, target, output, layout = "directory", codec = "none";
-    bool scale = false;
+    std::string estimator = "svc";
+    bool scale = false, sparse = false;
     std::size_t cv = 5;
     std::string data_uri, source_file, source_ref;
-    svc_params params;
+    svm_params params;
     std::string class_weight;
 };
+
+std::shared_ptr<svm_base> make_svm(const std::string& name, const svm_params& params) {
+    static const std::map<std::string, std::pair<svm_type, std::shared_ptr<svm_base> (*)(const svm_params&)>> kinds{
+        {"svc", {svm_type::c_svc, [](const svm_params& p) -> std::shared_ptr<svm_base> { return std::make_shared<svc>(p); }}},
+        {"nu_svc", {svm_type::nu_svc, [](const svm_params& p) -> std::shared_ptr<svm_base> { return std::make_shared<nu_svc>(p); }}},
+        {"svr", {svm_type::epsilon_svr, [](const svm_params& p) -> std::shared_ptr<svm_base> { return std::make_shared<svr>(p); }}},
+        {"nu_svr", {svm_type::nu_svr, [](const svm_params& p) -> std::shared_ptr<svm_base> { return std::make_shared<nu_svr>(p); }}},
+        {"one_class_svm",
+         {svm_type::one_class, [](const svm_params& p) -> std::shared_ptr<svm_base> { return std::make_shared<one_class_svm>(p); }}}};
+    auto it = kinds.find(name);
+    if (it == kinds.end())
+        throw usage_error("", "--estimator", "expected svc, nu_svc, svr, nu_svr or one_class_svm, found \"" + name + "\"");
+    try {
+        validate_svm_params(params, it->second.first);
+    } catch (const usage_error& e) {
+        throw usage_error("", "--" + e.field(), e.message());
+    }
+    return it->second.second(params);
+}
 
 void run_fit(const fit_args& a) {
     using clock = std::chrono::steady_clock;
     dump_options options;
     options.layout = parse_layout(a.layout);
     options.codec = parse_codec(a.codec);
-    svc_params params = a.params;
+    svm_params params = a.params;
     if (!a.class_weight.empty() && a.class_weight != "balanced")
         throw usage_error("", "--class-weight", "expected balanced, found \"" + a.class_weight + "\"");
     params.class_weight = a.class_weight;
-    validate_svc_params(params);
+    const std::shared_ptr<svm_base> svm = make_svm(a.estimator, params);
+    if (a.sparse && a.scale)
+        throw usage_error("", "--sparse", "cannot be combined with --scale (standard scaling makes the features dense)");
 
-    const auto data = datasets::load_csv(a.data, a.target);
-    std::shared_ptr<estimator> model = std::make_shared<svc>(params);
+    // Features and targets: one_class_svm takes every column but --target (if given) as a feature.
+    const auto table = datasets::read_csv_table(a.data);
+    const bool outliers = svm->is_outlier_detector();
+    std::string target_name = a.target;
+    if (target_name.empty() && !outliers) target_name = table.header.back();
+    std::vector<std::string> feature_names;
+    for (const auto& h : table.header)
+        if (h != target_name) feature_names.push_back(h);
+    if (feature_names.empty()) throw usage_error(a.data, "columns", "expected at least one feature column besides the target");
+    const ndarray<double> X = datasets::numeric_columns(table, feature_names);
+    const targets y = target_name.empty() || outliers ? targets() : datasets::target_column(table, target_name);
+
+    if (svm->is_classifier() && y.unique().size() < 2)
+        throw usage_error(a.data, "column \"" + target_name + "\"",
+                          "expected at least two classes, found only class " + (y.size() ? y.text(0) : std::string("(none)")));
+
+    std::shared_ptr<estimator> model = svm;
     if (a.scale) model = std::make_shared<pipeline>(std::vector<pipeline::step>{
-                     {"scaler", std::make_shared<standard_scaler>()}, {"svc", model}});
+                     {"scaler", std::make_shared<standard_scaler>()}, {a.estimator, model}});
 
     const auto t0 = clock::now();
-    model->fit(data.X, data.y, data.feature_names);
+    if (a.sparse)
+        svm->fit(csr_matrix::from_dense(X), y, feature_names);
+    else
+        model->fit(X, y, feature_names);
     const double fit_s = std::chrono::duration<double>(clock::now() - t0).count();
-    const double train_accuracy = accuracy(data.y, model->predict(data.X));
+
+    // Training score: accuracy (classifiers), R^2 (regressors), inlier fraction (one-class).
+    const targets predicted = a.sparse ? svm->predict_targets(csr_matrix::from_dense(X)) : model->predict_targets(X);
+    std::string metric = "accuracy";
+    double score = 0;
+    const std::size_t n = X.shape(0);
+    if (svm->is_regressor()) {
+        metric = "r2";
+        const auto& truth = y.kind() == target_kind::float64 ? y.float64s() : ndarray<double>();
+        double mean = 0, ss_res = 0, ss_tot = 0;
+        for (std::size_t i = 0; i < n; ++i) mean += y.kind() == target_kind::float64 ? truth[i] : double(y.int64s()[i]);
+        mean /= double(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const double t = y.kind() == target_kind::float64 ? truth[i] : double(y.int64s()[i]);
+            ss_res += (t - predicted.float64s()[i]) * (t - predicted.float64s()[i]);
+            ss_tot += (t - mean) * (t - mean);
+        }
+        score = ss_tot > 0 ? 1 - ss_res / ss_tot : 0;
+    } else if (outliers) {
+        metric = "inlier_fraction";
+        for (auto v : predicted.int64s()) score += v == 1;
+        score /= double(n);
+    } else {
+        for (std::size_t i = 0; i < n; ++i) score += predicted.text(i) == y.text(i);
+        score /= double(n);
+    }
 
     provenance record;
-    record.training_data(data.X.as_any(), data.y.as_any(), data.feature_names, a.data_uri, data.target_name)
-        .training_score("accuracy", train_accuracy);
+    const any_array y_any = y.size() ? y.as_any() : ndarray<std::int64_t>().as_any();
+    record.training_data(X.as_any(), y_any, feature_names, a.data_uri, target_name).training_score(metric, score);
     if (!a.source_file.empty()) record.source_file(a.source_file);
     if (!a.source_ref.empty()) record.source(a.source_ref);
     std::ostringstream cv_note;
-    if (a.cv) {
-        const auto scores = cross_val_score(*model, data.X, data.y, a.cv);
+    // Cross-validation is stratified accuracy on int64 labels (model_selection's scope).
+    if (a.cv && svm->is_classifier() && y.kind() == target_kind::int64 && !a.sparse) {
+        const auto scores = cross_val_score(*model, X, y.int64s(), a.cv);
         record.cross_validation(a.cv, "accuracy", scores);
         cv_note << ", " << a.cv << "-fold CV accuracy " << mean(scores) << " +/- " << stddev(scores);
     }
@@ -69,17 +141,23 @@ void run_fit(const fit_args& a) {
     write_store(root, a.output, options);
     const double dump_s = std::chrono::duration<double>(clock::now() - t1).count();
 
-    const svc& fitted = a.scale ? static_cast<const svc&>(*static_cast<pipeline&>(*model).named_step("svc"))
-                                : static_cast<const svc&>(*model);
     std::ostringstream n_support;
-    for (std::size_t c = 0; c < fitted.n_support().size(); ++c) n_support << (c ? "/" : "") << fitted.n_support()[c];
+    for (std::size_t c = 0; c < svm->n_support().size(); ++c) n_support << (c ? "/" : "") << svm->n_support()[c];
     std::ostringstream line;
-    line << "fitstore fit: " << (a.scale ? "standard_scaler -> " : "") << "svc(kernel=" << params.kernel
-         << ", C=" << params.C << ", gamma=" << fitted.fitted_gamma() << ") on " << data.X.shape(0) << " x "
-         << data.X.shape(1) << " (" << a.data << "), " << fitted.n_classes() << " classes, "
-         << fitted.support_vectors().shape(0) << " support vectors (" << n_support.str() << "), fit "
-         << fit_s << " s, training accuracy " << train_accuracy << cv_note.str() << "; wrote " << a.output << " ("
-         << layout_name(options.layout) << ", " << codec_to_string(options.codec) << ") in " << dump_s << " s\n";
+    line << "fitstore fit: " << (a.scale ? "standard_scaler -> " : "") << a.estimator << "(kernel=" << params.kernel;
+    if (svm->type() == svm_type::c_svc || svm->type() == svm_type::epsilon_svr || svm->type() == svm_type::nu_svr)
+        line << ", C=" << params.C;
+    if (svm->type() == svm_type::nu_svc || svm->type() == svm_type::nu_svr || svm->type() == svm_type::one_class)
+        line << ", nu=" << params.nu;
+    if (svm->type() == svm_type::epsilon_svr) line << ", epsilon=" << params.epsilon;
+    line << ", gamma=" << svm->fitted_gamma() << (params.probability ? ", probability" : "") << ") on " << n << " x "
+         << X.shape(1) << (a.sparse ? " CSR" : "") << " (" << a.data << "), ";
+    if (svm->is_classifier())
+        line << static_cast<const svm_classifier&>(*svm).n_classes() << " "
+             << target_kind_name(static_cast<const svm_classifier&>(*svm).class_labels().kind()) << " classes, ";
+    line << svm->n_support_vectors() << " support vectors (" << n_support.str() << "), fit " << fit_s << " s, training "
+         << metric << " " << score << cv_note.str() << "; wrote " << a.output << " (" << layout_name(options.layout) << ", "
+         << codec_to_string(options.codec) << ") in " << dump_s << " s\n";
     std::cerr << line.str();
 }
 
@@ -87,12 +165,19 @@ void run_fit(const fit_args& a) {
 
 void add_fit_command(CLI::App& app) {
     auto args = std::make_shared<fit_args>();
-    auto* cmd = app.add_subcommand("fit", "Fit an SVC (scikit-learn's SVC semantics, trained by libsvm) on a CSV file and dump it");
-    cmd->add_option("--data", args->data, "CSV file: header row, numeric columns, integer labels")->required();
-    cmd->add_option("--target", args->target, "label column (default: the last column)");
-    cmd->add_flag("--scale", args->scale, "fit a pipeline standard_scaler -> svc");
+    auto* cmd = app.add_subcommand(
+        "fit", "Fit an SVM (scikit-learn's SVC, NuSVC, SVR, NuSVR or OneClassSVM semantics, trained by libsvm) on a CSV file and dump it");
+    cmd->add_option("--data", args->data, "CSV file: header row, numeric feature columns, a label column (integers, numbers or strings)")
+        ->required();
+    cmd->add_option("--estimator", args->estimator, "svc | nu_svc | svr | nu_svr | one_class_svm")->default_str("svc");
+    cmd->add_option("--target", args->target,
+                    "label column (default: the last column; one_class_svm: none, every column is a feature)");
+    cmd->add_flag("--scale", args->scale, "fit a pipeline standard_scaler -> estimator");
+    cmd->add_flag("--sparse", args->sparse, "fit on the CSR form of the features (support vectors are stored as CSR)");
     cmd->add_option("--kernel", args->params.kernel, "linear | poly | rbf | sigmoid")->default_str("rbf");
-    cmd->add_option("--C", args->params.C, "regularization (> 0)")->default_str("1");
+    cmd->add_option("--C", args->params.C, "regularization (> 0; svc, svr, nu_svr)")->default_str("1");
+    cmd->add_option("--nu", args->params.nu, "nu in (0, 1] (nu_svc, nu_svr, one_class_svm)")->default_str("0.5");
+    cmd->add_option("--epsilon", args->params.epsilon, "epsilon-tube width >= 0 (svr)")->default_str("0.1");
     cmd->add_option("--gamma", args->params.gamma, "scale | auto | a number")->default_str("scale");
     cmd->add_option("--degree", args->params.degree, "poly degree")->default_str("3");
     cmd->add_option("--coef0", args->params.coef0, "poly/sigmoid coef0")->default_str("0");
@@ -102,7 +187,12 @@ void add_fit_command(CLI::App& app) {
         ->default_str("true");
     cmd->add_option("--class-weight", args->class_weight, "balanced (default: none)");
     cmd->add_option("--decision-function-shape", args->params.decision_function_shape, "ovr | ovo")->default_str("ovr");
-    cmd->add_option("--cv", args->cv, "stratified k-fold cross-validation recorded in the provenance (0 skips)")
+    cmd->add_flag("--break-ties", args->params.break_ties, "ovr only: predict the argmax of decision_function");
+    cmd->add_flag("--probability", args->params.probability,
+                  "svc, nu_svc: fit probA/probB by libsvm's internal 5-fold CV (enables predict --proba)");
+    cmd->add_option("--random-state", args->params.random_state, "seed of the probability CV's shuffling")->default_str("0");
+    cmd->add_option("--cv", args->cv,
+                    "stratified k-fold cross-validation recorded in the provenance (classifiers with integer labels; 0 skips)")
         ->default_str("5");
     cmd->add_option("--data-uri", args->data_uri, "where the training data lives (recorded in the provenance)");
     auto* source = cmd->add_option("--source", args->source_file, "training code file: its name and SHA-256 are recorded");

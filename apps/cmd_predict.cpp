@@ -1,11 +1,15 @@
-// fitstore predict: loads a stored classifier (copied or memory-mapped) and
-// prints one label, or one row of decision values, per CSV row on stdout.
+// fitstore predict: loads a stored estimator (copied or memory-mapped) and
+// prints one prediction (label of the fitted kind, regression value, or +1/-1
+// for one_class_svm), one row of decision values, or one row of class
+// probabilities per CSV row on stdout.
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "commands.hpp"
 #include "fitstore/datasets.hpp"
+#include "fitstore/estimators/pipeline.hpp"
+#include "fitstore/estimators/svm_classifier.hpp"
 #include "model_io.hpp"
 
 namespace fitstore::cli {
@@ -14,15 +18,16 @@ namespace {
 
 struct predict_args {
     std::string model, data, mmap = "none";
-    bool decision = false;
+    bool decision = false, proba = false;
 };
 
 void run_predict(const predict_args& a) {
     load_options options;
     options.mmap = parse_mmap_mode(a.mmap);
     const auto model = load_estimator(a.model, options);
-    if (!model->is_classifier())
-        throw usage_error(a.model, "root.type", "expected a classifier, found \"" + model->type_name() + "\"");
+    if (!model->is_classifier() && !model->is_regressor() && !model->is_outlier_detector())
+        throw usage_error(a.model, "root.type", "expected a classifier, regressor or outlier detector, found \"" +
+                                                    model->type_name() + "\"");
     const auto table = datasets::read_csv_table(a.data);
     std::vector<std::string> columns = model->feature_names_in();
     if (columns.empty()) {
@@ -35,11 +40,35 @@ void run_predict(const predict_args& a) {
         columns = table.header;
     }
     const auto X = datasets::numeric_columns(table, columns);
-    if (a.decision) {
+    if (a.proba) {
+        // The final step computes the probabilities; earlier pipeline steps transform.
+        ndarray<double> features = X;
+        std::shared_ptr<const estimator> last = model;
+        if (auto p = std::dynamic_pointer_cast<const pipeline>(model)) {
+            for (std::size_t i = 0; i + 1 < p->steps().size(); ++i) features = p->steps()[i].second->transform(features);
+            last = p->steps().back().second;
+        }
+        const auto* classifier = dynamic_cast<const svm_classifier*>(last.get());
+        if (!classifier)
+            throw usage_error(a.model, "--proba", "probabilities need an svc or nu_svc; this model is \"" + last->type_name() + "\"");
+        if (!classifier->has_probability())
+            throw usage_error(a.model, "--proba",
+                              "this " + classifier->type_name() +
+                                  " holds no probA/probB (fitted without probability); refit with fit --probability");
+        const auto proba = classifier->predict_proba(features);
+        print_rows(stdout, proba.data(), proba.size(), proba.shape(1));
+    } else if (a.decision) {
+        if (model->is_regressor())
+            throw usage_error(a.model, "--decision", "a regressor has no decision_function; its predictions are the values");
         const auto dec = model->decision_function(X);
         print_rows(stdout, dec.data(), dec.size(), dec.rank() == 2 ? dec.shape(1) : 1);
     } else {
-        for (auto label : model->predict(X)) std::printf("%lld\n", static_cast<long long>(label));
+        const targets predicted = model->predict_targets(X);
+        if (predicted.kind() == target_kind::float64) {
+            print_rows(stdout, predicted.float64s().data(), predicted.size(), 1);
+        } else {
+            for (std::size_t i = 0; i < predicted.size(); ++i) std::printf("%s\n", predicted.text(i).c_str());
+        }
     }
     if (std::fflush(stdout) != 0) throw io_error("<stdout>", "", "write failed");
 }
@@ -48,11 +77,12 @@ void run_predict(const predict_args& a) {
 
 void add_predict_command(CLI::App& app) {
     auto args = std::make_shared<predict_args>();
-    auto* cmd = app.add_subcommand("predict", "Predict with a stored classifier on the feature columns of a CSV file");
+    auto* cmd = app.add_subcommand("predict", "Predict with a stored estimator on the feature columns of a CSV file");
     cmd->add_option("model", args->model, "stored model (any layout)")->required();
     cmd->add_option("--data", args->data, "CSV file with the feature columns named as at fit time")->required();
     cmd->add_option("--mmap", args->mmap, "none | r | c (memory-map uncompressed arrays)")->default_str("none");
-    cmd->add_flag("--decision", args->decision, "print decision_function rows instead of labels");
+    auto* decision = cmd->add_flag("--decision", args->decision, "print decision_function rows instead of predictions");
+    cmd->add_flag("--proba", args->proba, "print predict_proba rows (svc / nu_svc fitted with --probability)")->excludes(decision);
     cmd->callback([args] {
         run_predict(*args);
         command_result() = exit_ok;

@@ -18,7 +18,7 @@ struct bench_config {
     std::vector<std::string> layouts{"directory", "hdf5", "blob", "memory", "cereal"};
     /// Codec names as parse_codec reads them; a "+shuffle" suffix turns shuffle on.
     std::vector<std::string> codecs{"none", "lz4", "zstd:1", "zstd:3", "zlib:3", "blosc-lz4+shuffle",
-                                    "blosc-zstd+shuffle"};
+                                    "blosc-zstd+shuffle", "alp"};
     /// "1", "all" or a number.
     std::vector<std::string> threads{"1", "all"};
     std::string data = "realistic";

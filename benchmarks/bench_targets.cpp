@@ -113,6 +113,32 @@ json check_targets(const json& report) {
                     x >= v.factor && smaller);
             }
         }
+        // alp (issue 19): a compressed dump at close to uncompressed speed, far faster than joblib, smaller files
+        const json* joblib3 = f.peer(size, "joblib3");
+        for (const auto& layout : {"directory", "blob", "memory"}) {
+            const json* a = f.fitstore(size, layout, "alp", true);
+            const json* n = f.fitstore(size, layout, "none", true);
+            if (!a) continue;
+            const double ratio = med(*a, "model_bytes") / med(*a, "bytes_on_disk");
+            if (report.value("data", std::string("realistic")) == "realistic")
+                add(std::string("alp ratio >= 4.5 on realistic data, ") + layout, size, f2(ratio), ratio >= 4.5);
+            if (n) {
+                const double x = rate(*a, "dump_s") / rate(*n, "dump_s");
+                add(std::string("alp dump on all cores >= 0.8 x uncompressed dump, ") + layout, size,
+                    f2(rate(*a, "dump_s")) + " vs " + f2(rate(*n, "dump_s")) + " GB/s = x" + f2(x), x >= 0.8);
+            }
+            const std::string target = std::string("alp dump on all cores >= 30 x joblib compress=3 at a smaller file, ") + layout;
+            if (!joblib3) {
+                add(target, size, f2(rate(*a, "dump_s")) + " GB/s; no peers JSON", nullptr);
+                continue;
+            }
+            const double x = rate(*a, "dump_s") / rate(*joblib3, "dump_s");
+            const double bytes_a = med(*a, "bytes_on_disk"), bytes_j = med(*joblib3, "bytes_on_disk");
+            add(target, size,
+                f2(rate(*a, "dump_s")) + " vs " + f2(rate(*joblib3, "dump_s")) + " GB/s = x" + f2(x) + "; file " +
+                    f2(bytes_a / 1048576.0) + " vs " + f2(bytes_j / 1048576.0) + " MiB",
+                x >= 30.0 && bytes_a < bytes_j);
+        }
         // 6. parallel speed-up of zstd:3
         for (const auto& layout : {"directory", "hdf5", "blob", "memory"}) {
             const json* one = f.fitstore(size, layout, "zstd:3", false);

@@ -3,11 +3,23 @@
 
 numpy save / load (and load with mmap), pickle protocol 5 in memory and to a
 file, joblib compress 0, 3 (zlib) and lz4, h5py contiguous and gzip, zarr with
-blosc. Each repetition of each peer runs in a fresh child process, with the
-same precautions as fitstore bench (2x the payload touched and freed before
-each timed call, warm page cache, peak RSS from VmHWM reset through
-/proc/self/clear_refs). Prints the same table and writes the same JSON, so
-`fitstore bench --peers-json FILE` shows both side by side.
+blosc. Each repetition of each peer runs in a fresh child process, under the
+same conditions as fitstore bench's C++ children: the arrays sit in
+page-aligned, huge-page-advised private memory (as fitstore's allocate_buffer
+gives them), 2x the payload is touched and freed before each timed call with a
+private anonymous mapping (exactly bench_child.cpp's pretouch), the page cache
+is warm, and peak RSS comes from VmHWM reset through /proc/self/clear_refs.
+Prints the same table and writes the same JSON, so `fitstore bench
+--peers-json FILE` shows both side by side.
+
+Until 2026-11-29 the pre-touch here used Python's default mmap.mmap(-1, n),
+which is MAP_SHARED: shared anonymous memory is shmem, 4 KiB pages that THP
+(madvise mode, shmem "never") does not back with huge pages, and touching and
+freeing 2x the payload of it left the next huge-page allocations slower than
+no pre-touch at all (measured on a 256 MiB model: a.copy() 0.18 GB/s after it,
+1.33 without, 3.03 after a private pre-touch; np.save 0.15 / 0.53 / 1.87).
+That is why this script measured np.save at 0.3-0.8 GB/s and its own memcpy
+"limit" at 0.3-0.9 GB/s while the C++ children measured 3-4 GB/s.
 
     /usr/bin/python3 benchmarks/peers.py --sizes 16M,256M,1G --json peers.json
 
@@ -66,13 +78,29 @@ def support_vectors_for(model_bytes):
     return model_bytes // (FEATURES * 8 + 8 + 4)
 
 
-def make_arrays(model_bytes, kind):
+def page_aligned_empty(shape, dtype):
+    """An uninitialised array in its own private anonymous mapping: page-aligned
+    (2 MiB-aligned when large) and advised for huge pages, like the buffers
+    fitstore's allocate_buffer gives the C++ benchmark children. numpy's own
+    allocator returns large arrays at a page offset of 16 (glibc's chunk
+    header), which the kernel copies 3-4x slower to page-aligned file offsets."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    m = mmap.mmap(-1, max(nbytes, 1), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    if hasattr(mmap, "MADV_HUGEPAGE") and nbytes >= 8 << 20:
+        m.madvise(mmap.MADV_HUGEPAGE)
+    return np.frombuffer(m, dtype=dtype, count=int(np.prod(shape))).reshape(shape)  # keeps `m` alive
+
+
+def make_arrays(model_bytes, kind, page_aligned=True):
+    """The workload. page_aligned=False: numpy's own allocation, as a Python user has it."""
+    empty = page_aligned_empty if page_aligned else np.empty
     n_sv = support_vectors_for(model_bytes)
-    sv = np.empty((n_sv, FEATURES), dtype=np.float64)
+    sv = empty((n_sv, FEATURES), np.float64)
     _fill(sv, 1, kind)
-    dual = np.empty((1, n_sv), dtype=np.float64)
+    dual = empty((1, n_sv), np.float64)
     _fill(dual, 2, kind)
-    support = np.empty(n_sv, dtype=np.int32)
+    support = empty(n_sv, np.int32)
     key = _key(3)
     for start in range(0, n_sv, BLOCK):
         stop = min(n_sv, start + BLOCK)
@@ -98,10 +126,12 @@ def first_prediction(arrays):
 # ---- measurement helpers ---------------------------------------------------------------
 
 def pretouch(nbytes):
-    """Touch and free nbytes so the host has backed the next allocation's pages."""
+    """Touch and free nbytes so the host has backed the next allocation's pages.
+    Private, as bench_child.cpp's: Python's default mmap.mmap(-1, n) is MAP_SHARED
+    (shmem, no huge pages), which made the next allocations slower, not faster."""
     if nbytes <= 0:
         return
-    m = mmap.mmap(-1, nbytes)
+    m = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     if hasattr(mmap, "MADV_HUGEPAGE"):
         m.madvise(mmap.MADV_HUGEPAGE)
     buf = np.frombuffer(m, dtype=np.uint8)
@@ -290,7 +320,14 @@ def run_limits(spec):
         first_prediction(arrays)
         best = min(best, time.perf_counter() - t0)
     r["predict_heap_s"] = best
-    r["memcpy_s"], copies = timed(2 * payload, lambda: [a.copy() for a in arrays.values()])
+    def copy_all():  # into fresh page-aligned buffers, as the C++ limit does
+        out = []
+        for a in arrays.values():
+            out.append(page_aligned_empty(a.shape, a.dtype))
+            np.copyto(out[-1], a)
+        return out
+
+    r["memcpy_s"], copies = timed(2 * payload, copy_all)
     del copies
     path = os.path.join(spec["dir"], "limits.raw")
     offsets = []
@@ -315,7 +352,8 @@ def run_limits(spec):
     def read_all():
         bufs = []
         for a, off in zip(arrays.values(), offsets):
-            m = mmap.mmap(-1, max(a.nbytes, 1))  # anonymous maps are page-aligned
+            # Private and page-aligned, as the C++ limit's allocate_buffer (not MAP_SHARED shmem).
+            m = mmap.mmap(-1, max(a.nbytes, 1), flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
             if hasattr(mmap, "MADV_HUGEPAGE"):
                 m.madvise(mmap.MADV_HUGEPAGE)
             done = 0
@@ -461,7 +499,8 @@ def main():
     report = {"tool": "peers.py", "data": args.data, "repeats": args.repeats, "machine": machine(),
               "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "features": FEATURES,
               "notes": ["Each repetition of each peer runs in a fresh python process; loads are warm-cache; "
-                        "2x the payload is touched and freed before each timed call; no peer fsyncs."],
+                        "2x the payload is touched and freed (private mapping) before each timed call; arrays "
+                        "in page-aligned huge-page-advised memory as in the C++ children; no peer fsyncs."],
               "limits": {}, "results": []}
     sizes = args.sizes.split(",")
     total, done = len(sizes) * (len(peers) + 1) * args.repeats, 0

@@ -11,6 +11,7 @@
 #include <future>
 #include <map>
 
+#include "codecs/codec_choice.hpp"
 #include "fitstore/manifest.hpp"
 #include "io/pipelined_hash.hpp"
 #include "io/posix_file.hpp"
@@ -105,6 +106,27 @@ std::string hex64(std::uint64_t v) {
 
 // ---- writing ------------------------------------------------------------------
 
+/// The codec an array is stored with. `auto` is measured on the array
+/// (FORMAT.md 4.2); alp applies to float arrays, and the other arrays of a
+/// dump asking for alp are chosen as by auto (zstd:1 or none). Asking for alp
+/// on one non-float array by name is a usage_error. auto leaves alp out for
+/// the hdf5 layout, which refuses it (no HDF5 reader has a filter for it).
+codec_spec resolve_codec(const codec_spec& requested, bool named, const std::string& key, const any_array& array,
+                         layout l) {
+    const bool is_float = array.type() == dtype::float32 || array.type() == dtype::float64;
+    if (requested.id == codec_id::alp && !is_float) {
+        if (named)
+            throw usage_error("", "array_codecs." + key,
+                              "alp encodes float32 and float64 arrays only, this array is " +
+                                  std::string(dtype_name(array.type())));
+        return codecs::choose_codec(false, false, itemsize(array.type()), array.data(), array.nbytes());
+    }
+    if (requested.id == codec_id::automatic)
+        return codecs::choose_codec(is_float, l != layout::hdf5, itemsize(array.type()), array.data(),
+                                    array.nbytes());
+    return requested;
+}
+
 struct array_job {
     array_record* record;
     const any_array* data;
@@ -130,8 +152,9 @@ void build_records(const stored_object& obj, const std::string& prefix, object_r
         rec.type = array.type();
         rec.shape = array.shape();
         auto override_codec = options.array_codecs.find(join_key(prefix, name));
-        rec.codec = override_codec == options.array_codecs.end() ? options.codec : override_codec->second;
-        validate_codec(rec.codec);
+        const bool named = override_codec != options.array_codecs.end();
+        validate_codec(named ? override_codec->second : options.codec);
+        rec.codec = resolve_codec(named ? override_codec->second : options.codec, named, rec.key, array, options.layout);
         rec.chunk_shape = choose_chunk_shape(rec.shape, rec.type, rec.codec, options.chunk_bytes);
         rec.raw_bytes = array.nbytes();
         std::size_t n = 1;

@@ -13,7 +13,10 @@
 
 namespace fitstore {
 
-enum class codec_id : std::uint8_t { none, zlib, zstd, lz4, blosc_lz4, blosc_zstd };
+/// `alp` (float32/float64 only) is fitstore's own float codec (FORMAT.md §4.1): no
+/// zarr-python or h5py reader decodes it. `automatic` ("auto") is not a chunk codec:
+/// dump replaces it per array by the codec chosen from a sample (FORMAT.md §4.2).
+enum class codec_id : std::uint8_t { none, zlib, zstd, lz4, blosc_lz4, blosc_zstd, alp, automatic };
 
 /// A codec and its settings. level 0 means the codec's default
 /// (zlib 6, zstd 3, lz4 acceleration 1, blosc 5).
@@ -28,17 +31,18 @@ struct codec_spec {
     bool operator!=(const codec_spec& o) const { return !(*this == o); }
 };
 
-/// "none", "zlib", "zstd", "lz4", "blosc-lz4", "blosc-zstd".
+/// "none", "zlib", "zstd", "lz4", "blosc-lz4", "blosc-zstd", "alp", "auto".
 std::string_view codec_name(codec_id id) noexcept;
 /// The level actually used: `spec.level`, or the codec's default when 0.
 int effective_level(const codec_spec& spec) noexcept;
-/// Parses "zstd", "zstd:3", "blosc-lz4:5", "zlib:9"...; throws usage_error naming the accepted forms.
+/// Parses "zstd", "zstd:3", "blosc-lz4:5", "zlib:9", "alp", "auto"...; throws usage_error naming the accepted forms.
 codec_spec parse_codec(std::string_view text, bool shuffle = false);
 /// "zstd:3" / "blosc-lz4:5+shuffle" for tables and messages.
 std::string codec_to_string(const codec_spec& spec);
 /// Throws usage_error if the level is outside the codec's range (zlib 1-9, zstd 1-19,
 /// lz4 acceleration 1-65537, blosc 1-9; 0 = default) or if "none" asks for shuffle
-/// (raw chunks stay mappable, so "none" never shuffles).
+/// (raw chunks stay mappable, so "none" never shuffles), or if alp or auto asks for
+/// a level or shuffle (alp reads whole float values).
 void validate_codec(const codec_spec& spec);
 
 /// Upper bound of the encoded size of `raw_bytes` bytes.
@@ -47,7 +51,8 @@ std::size_t encode_bound(const codec_spec& spec, std::size_t raw_bytes);
 /// Encodes `raw_bytes` bytes of elements of `item_size` bytes into `out`
 /// (resized to the encoded length). Safe to call from many threads at once.
 /// Throws usage_error for a chunk over a codec's 32-bit limit (lz4 and blosc:
-/// about 2 GiB). Reusing `out` across calls avoids reallocating it.
+/// about 2 GiB), for alp on items that are not 4 or 8 bytes (alp reads them as
+/// float32/float64 bit patterns), and for `auto`. Reusing `out` avoids reallocating it.
 void encode_chunk(const codec_spec& spec, std::size_t item_size, const void* raw, std::size_t raw_bytes,
                   std::vector<std::uint8_t>& out);
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fitstore/ndarray.hpp"
+#include "fitstore/targets.hpp"
 
 namespace fitstore::datasets {
 
@@ -49,6 +50,12 @@ ndarray<double> numeric_columns(const csv_table& table, const std::vector<std::s
 /// and numeric_columns do, usage_error for an unknown target column, format_error
 /// for a non-integer label and usage_error when the labels hold one class only.
 dataset load_csv(const std::string& path, const std::string& target = "");
+
+/// The column called `name` as targets of one kind: int64 when every cell is an
+/// integer literal, float64 when every cell is a number, strings when no cell is
+/// a number. Throws usage_error for an unknown column and format_error naming
+/// file, line and column when numbers and strings are mixed (no single kind fits).
+targets target_column(const csv_table& table, const std::string& name);
 
 /// Writes `data` as CSV (feature columns, then the target column) with
 /// round-trip precision. Throws io_error.

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 
+#include "codecs/alp.hpp"
 #include "codecs/codec_families.hpp"
 #include "fitstore/errors.hpp"
 
@@ -35,26 +36,42 @@ constexpr int k_lz4_max_acceleration = 65537;
 // zeros at the most favourable level (test "[codec] expansion ratio"), plus
 // a margin: deflate 1032:1, zstd one 4-byte RLE block per 128 KiB (32768:1),
 // lz4 255 bytes per length byte (255:1); blosc frames carry per-block and
-// per-split headers, so they stay below their inner codec.
-constexpr std::array<codec_row, 6> k_codecs{{
+// per-split headers, so they stay below their inner codec; alp: see alp.hpp.
+// alp and auto take no level (min = max = 0).
+constexpr std::array<codec_row, 8> k_codecs{{
     {codec_id::none, "none", 0, 0, 0, 1},
     {codec_id::zlib, "zlib", 6, 1, 9, 1100},
     {codec_id::zstd, "zstd", 3, 1, 19, 40000},
     {codec_id::lz4, "lz4", 1, 1, k_lz4_max_acceleration, 300},
     {codec_id::blosc_lz4, "blosc-lz4", 5, 1, 9, 300},
     {codec_id::blosc_zstd, "blosc-zstd", 5, 1, 9, 40000},
+    {codec_id::alp, "alp", 0, 0, 0, codecs::alp_max_ratio},
+    {codec_id::automatic, "auto", 0, 0, 0, 1},
 }};
 
 constexpr const char* k_accepted_forms =
     "none, zlib[:1-9], zstd[:1-19], lz4[:ACCELERATION>=1], blosc-lz4[:1-9] or blosc-zstd[:1-9], "
-    "optionally followed by +shuffle";
+    "optionally followed by +shuffle; or alp (float arrays) or auto";
+
+// The .zarray compressor id of alp (FORMAT.md 4.1): fitstore-only.
+constexpr const char* k_zarr_alp_id = "fitstore_alp";
 
 bool is_blosc(codec_id id) noexcept { return id == codec_id::blosc_lz4 || id == codec_id::blosc_zstd; }
 
 // The separate shuffle filter applies to zlib, zstd and lz4; blosc shuffles
 // inside its frame and "none" stores raw bytes (so they stay mappable).
 bool has_shuffle_filter(const codec_spec& spec) noexcept {
-    return spec.shuffle && !is_blosc(spec.id) && spec.id != codec_id::none;
+    return spec.shuffle && !is_blosc(spec.id) && spec.id != codec_id::none && spec.id != codec_id::alp;
+}
+
+bool takes_levels(codec_id id) noexcept {
+    const auto i = static_cast<std::size_t>(id);
+    return i < k_codecs.size() && k_codecs[i].max_level > 0;
+}
+
+[[noreturn]] void auto_is_not_a_chunk_codec() {
+    throw usage_error("", "codec",
+                      "codec auto is resolved per array when dumping (FORMAT.md 4.2); it cannot encode a chunk");
 }
 
 // Per-thread scratch memory, uninitialised and kept between calls: the
@@ -107,12 +124,14 @@ std::size_t encode_into(const codec_spec& spec, std::size_t item_size, const std
         case codec_id::blosc_lz4: return codecs::blosc_encode("lz4", level, spec.shuffle, item_size, raw, raw_bytes, out);
         case codec_id::blosc_zstd:
             return codecs::blosc_encode("zstd", level, spec.shuffle, item_size, raw, raw_bytes, out);
+        case codec_id::alp: return codecs::alp_encode(item_size, raw, raw_bytes, out);
+        case codec_id::automatic: auto_is_not_a_chunk_codec();
     }
     throw usage_error("", "codec", "unknown codec id " + std::to_string(static_cast<int>(spec.id)));
 }
 
-void decode_raw(codec_id id, const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw,
-                std::size_t raw_bytes, const codecs::error_site& site) {
+void decode_raw(codec_id id, std::size_t item_size, const std::uint8_t* stored, std::size_t stored_bytes,
+                std::uint8_t* raw, std::size_t raw_bytes, const codecs::error_site& site) {
     switch (id) {
         case codec_id::none:
             if (stored_bytes != raw_bytes) {
@@ -127,6 +146,8 @@ void decode_raw(codec_id id, const std::uint8_t* stored, std::size_t stored_byte
         case codec_id::lz4: codecs::lz4_decode(stored, stored_bytes, raw, raw_bytes, site); return;
         case codec_id::blosc_lz4:
         case codec_id::blosc_zstd: codecs::blosc_decode(stored, stored_bytes, raw, raw_bytes, site); return;
+        case codec_id::alp: codecs::alp_decode(item_size, stored, stored_bytes, raw, raw_bytes, site); return;
+        case codec_id::automatic: codecs::fail(site, "auto", "auto is not a stored codec");
     }
     throw format_error(site.path, site.field, "unknown codec id " + std::to_string(static_cast<int>(id)));
 }
@@ -237,7 +258,7 @@ codec_spec parse_codec(std::string_view text, bool shuffle) {
         int level = 0;
         for (const char c : digits) level = level * 10 + (c - '0');
         if (level == 0 || level < found->min_level || level > found->max_level) {
-            throw bad(spec.id == codec_id::none ? std::string("none takes no level")
+            throw bad(!takes_levels(spec.id) ? std::string(name) + " takes no level"
                                                 : std::string(name) + " levels are " +
                                                       std::to_string(found->min_level) + "-" +
                                                       std::to_string(found->max_level));
@@ -250,7 +271,7 @@ codec_spec parse_codec(std::string_view text, bool shuffle) {
 
 std::string codec_to_string(const codec_spec& spec) {
     std::string text(codec_name(spec.id));
-    if (spec.id != codec_id::none) text += ":" + std::to_string(effective_level(spec));
+    if (takes_levels(spec.id)) text += ":" + std::to_string(effective_level(spec));
     if (spec.shuffle) text += "+shuffle";
     return text;
 }
@@ -259,17 +280,23 @@ void validate_codec(const codec_spec& spec) {
     const auto i = static_cast<std::size_t>(spec.id);
     if (i >= k_codecs.size()) throw usage_error("", "codec", "unknown codec id " + std::to_string(i));
     const codec_row& r = k_codecs[i];
+    if (!takes_levels(spec.id) && spec.level != 0) {
+        throw usage_error("", "level",
+                          "codec " + std::string(r.name) + " takes no level, found " + std::to_string(spec.level));
+    }
     if (spec.level != 0 && (spec.level < r.min_level || spec.level > r.max_level)) {
         throw usage_error("", "level",
                           std::string(r.name) + " levels are " + std::to_string(r.min_level) + "-" +
                               std::to_string(r.max_level) + " (0 = default " + std::to_string(r.default_level) +
                               "), found " + std::to_string(spec.level));
     }
-    if (spec.id == codec_id::none && spec.level != 0) {
-        throw usage_error("", "level", "codec none takes no level, found " + std::to_string(spec.level));
-    }
     if (spec.id == codec_id::none && spec.shuffle) {
         throw usage_error("", "shuffle", "shuffle needs a compressor: codec none stores raw, mappable bytes");
+    }
+    if ((spec.id == codec_id::alp || spec.id == codec_id::automatic) && spec.shuffle) {
+        throw usage_error("", "shuffle",
+                          "codec " + std::string(r.name) +
+                              " takes no shuffle: alp reads whole float values (a byte shuffle would scramble them)");
     }
 }
 
@@ -281,6 +308,8 @@ std::size_t encode_bound(const codec_spec& spec, std::size_t raw_bytes) {
         case codec_id::lz4: return codecs::lz4_bound(raw_bytes);
         case codec_id::blosc_lz4:
         case codec_id::blosc_zstd: return codecs::blosc_bound(raw_bytes);
+        case codec_id::alp: return codecs::alp_bound(raw_bytes);
+        case codec_id::automatic: auto_is_not_a_chunk_codec();
     }
     return raw_bytes;
 }
@@ -292,6 +321,7 @@ void encode_chunk(const codec_spec& spec, std::size_t item_size, const void* raw
         out.assign(bytes, bytes + raw_bytes);
         return;
     }
+    if (spec.id == codec_id::automatic) auto_is_not_a_chunk_codec();
     trim_on_exit trim_shuffled{t_shuffled}, trim_encoded{t_encoded};
     if (has_shuffle_filter(spec) && item_size > 1) {
         std::uint8_t* shuffled = t_shuffled.get(raw_bytes);
@@ -309,14 +339,14 @@ void decode_chunk(const codec_spec& spec, std::size_t item_size, const void* sto
     const auto* in = static_cast<const std::uint8_t*>(stored);
     auto* out = static_cast<std::uint8_t*>(raw);
     if (!has_shuffle_filter(spec) || item_size <= 1) {
-        decode_raw(spec.id, in, stored_bytes, out, expected_raw_bytes, site);
+        decode_raw(spec.id, item_size, in, stored_bytes, out, expected_raw_bytes, site);
         return;
     }
     // Decode into scratch, then unshuffle into place: the destination is only
     // written once the stream has proved complete.
     trim_on_exit trim{t_shuffled};
     std::uint8_t* shuffled = t_shuffled.get(expected_raw_bytes);
-    decode_raw(spec.id, in, stored_bytes, shuffled, expected_raw_bytes, site);
+    decode_raw(spec.id, item_size, in, stored_bytes, shuffled, expected_raw_bytes, site);
     byte_unshuffle(shuffled, out, expected_raw_bytes, item_size);
 }
 
@@ -339,6 +369,10 @@ nlohmann::json zarr_compressor(const codec_spec& spec, std::size_t /*item_size*/
                     {"clevel", level},
                     {"shuffle", spec.shuffle ? 1 : 0},
                     {"blocksize", 0}};
+        // No numcodecs codec has this id: zarr-python refuses the array by name
+        // ("codec not available: 'fitstore_alp'") instead of misreading it.
+        case codec_id::alp: return {{"id", k_zarr_alp_id}, {"version", 1}};
+        case codec_id::automatic: return nullptr;
     }
     return nullptr;
 }
@@ -410,10 +444,20 @@ codec_spec codec_from_zarr(const nlohmann::json& compressor, const nlohmann::jso
             throw format_error(path, "compressor.blocksize", "expected 0 or more, found " + std::to_string(blocksize));
         }
         return spec;
+    } else if (id == k_zarr_alp_id) {
+        spec.id = codec_id::alp;
+        if (shuffle_filter) throw format_error(path, "filters", "expected no shuffle filter before alp, found one");
+        const int version = zarr_int(compressor, "version", 1, path, "compressor");
+        require_range(version, 1, 1, path, "compressor.version");
+        if (item_size != 4 && item_size != 8)
+            throw format_error(path, "compressor.id", "alp needs a float32 or float64 array, found " +
+                                                          std::to_string(item_size) + "-byte items");
+        return spec;
     } else {
         throw format_error(path, "compressor.id",
                            "unsupported compressor \"" + id +
-                               "\": fitstore decodes null, zlib, zstd, lz4 and blosc (lz4 or zstd inside)");
+                               "\": fitstore decodes null, zlib, zstd, lz4, blosc (lz4 or zstd inside) and "
+                               "fitstore_alp");
     }
     spec.shuffle = shuffle_filter;
     return spec;

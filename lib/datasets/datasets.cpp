@@ -152,6 +152,57 @@ ndarray<double> numeric_columns(const csv_table& table, const std::vector<std::s
     return X;
 }
 
+namespace {
+/// An optional sign and decimal digits only ("12", "-3"; not "1.0" or "1e3").
+bool integer_literal(const std::string& s) {
+    std::size_t i = (s.size() > 1 && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+    if (i == s.size()) return false;
+    for (; i < s.size(); ++i)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+}  // namespace
+
+targets target_column(const csv_table& table, const std::string& name) {
+    const std::size_t c = column_index(table, name);
+    const std::size_t n = table.rows.size();
+    std::vector<double> numbers(n);
+    std::size_t first_number = n, first_string = n;
+    bool all_integers = true;
+    for (std::size_t r = 0; r < n; ++r) {
+        const std::string& cell = table.rows[r][c];
+        if (parse_double(cell, numbers[r])) {
+            if (first_number == n) first_number = r;
+            all_integers = all_integers && integer_literal(trim(cell)) && std::abs(numbers[r]) <= 9007199254740992.0;
+        } else if (first_string == n) {
+            first_string = r;
+        }
+    }
+    if (first_number < n && first_string < n)
+        throw format_error(table.path, location(table.line_numbers[first_string], c, name),
+                           "the label column mixes numbers (\"" + table.rows[first_number][c].substr(0, 64) + "\" at line " +
+                               std::to_string(table.line_numbers[first_number]) + ") and strings (\"" +
+                               table.rows[first_string][c].substr(0, 64) +
+                               "\"): labels must be all integers, all numbers or all strings");
+    if (first_string < n || n == 0) {
+        std::vector<std::string> labels;
+        for (const auto& row : table.rows) labels.push_back(row[c]);
+        return targets::of_strings(std::move(labels));
+    }
+    if (all_integers) {
+        ndarray<std::int64_t> y(shape_t{n});
+        for (std::size_t r = 0; r < n; ++r) y.mutable_data()[r] = static_cast<std::int64_t>(numbers[r]);
+        return targets::of_int64(y);
+    }
+    ndarray<double> y(shape_t{n});
+    for (std::size_t r = 0; r < n; ++r) {
+        if (!std::isfinite(numbers[r]))
+            throw format_error(table.path, location(table.line_numbers[r], c, name), "expected a finite target");
+        y.mutable_data()[r] = numbers[r];
+    }
+    return targets::of_float64(y);
+}
+
 dataset load_csv(const std::string& path, const std::string& target) {
     const csv_table table = read_csv_table(path);
     if (table.header.size() < 2)

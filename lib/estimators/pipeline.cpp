@@ -46,10 +46,16 @@ std::shared_ptr<estimator> pipeline::clone_unfitted() const {
 }
 
 bool pipeline::is_classifier() const { return !m_steps.empty() && m_steps.back().second->is_classifier(); }
+bool pipeline::is_regressor() const { return !m_steps.empty() && m_steps.back().second->is_regressor(); }
+bool pipeline::is_outlier_detector() const { return !m_steps.empty() && m_steps.back().second->is_outlier_detector(); }
 bool pipeline::is_transformer() const { return !m_steps.empty() && m_steps.back().second->is_transformer(); }
 
 void pipeline::do_fit(const ndarray<double>& X, const ndarray<std::int64_t>& y,
                       const std::vector<std::string>& feature_names) {
+    do_fit_targets(X, targets::of_int64(y), feature_names);
+}
+
+void pipeline::do_fit_targets(const ndarray<double>& X, const targets& y, const std::vector<std::string>& feature_names) {
     check_steps(m_steps);
     ndarray<double> current = X;
     for (std::size_t i = 0; i < m_steps.size(); ++i) {
@@ -70,6 +76,9 @@ ndarray<double> pipeline::do_transform(const ndarray<double>& X) const {
 }
 ndarray<std::int64_t> pipeline::do_predict(const ndarray<double>& X) const {
     return m_steps.back().second->predict(transform_head(X));
+}
+targets pipeline::do_predict_targets(const ndarray<double>& X) const {
+    return m_steps.back().second->predict_targets(transform_head(X));
 }
 ndarray<double> pipeline::do_decision_function(const ndarray<double>& X) const {
     return m_steps.back().second->decision_function(transform_head(X));

@@ -5,6 +5,11 @@
 
 namespace fitstore {
 
+void standard_scaler::do_fit_targets(const ndarray<double>& X, const targets&,
+                                     const std::vector<std::string>& feature_names) {
+    do_fit(X, ndarray<std::int64_t>(), feature_names);
+}
+
 void standard_scaler::do_fit(const ndarray<double>& X, const ndarray<std::int64_t>&,
                              const std::vector<std::string>& feature_names) {
     const std::size_t n = X.shape(0), d = X.shape(1);

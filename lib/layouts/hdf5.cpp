@@ -203,6 +203,12 @@ storage storage_for(const array_record& rec) {
 
 bool is_blosc(codec_id id) { return id == codec_id::blosc_lz4 || id == codec_id::blosc_zstd; }
 
+// alp has no HDF5 filter that h5py or any other HDF5 reader could load, and the
+// layout promises that h5py reads every dataset: so it is refused, both ways.
+constexpr const char* k_alp_refused =
+    "codec alp is not available in the hdf5 layout (no HDF5 filter decodes it, so h5py could not read the "
+    "dataset): use the directory or blob layout for alp, or another codec (e.g. --codec zstd:3)";
+
 // The HDF5 filter ids of the pipeline for `spec`, in order.
 std::vector<H5Z_filter_t> pipeline_for(const codec_spec& spec) {
     std::vector<H5Z_filter_t> ids;
@@ -214,7 +220,9 @@ std::vector<H5Z_filter_t> pipeline_for(const codec_spec& spec) {
         case codec_id::lz4: ids.push_back(h5z::lz4_filter_id); break;
         case codec_id::blosc_lz4:
         case codec_id::blosc_zstd: ids.push_back(h5z::blosc_filter_id); break;
-        case codec_id::none: break;
+        case codec_id::none:
+        case codec_id::alp:
+        case codec_id::automatic: break;
     }
     return ids;
 }
@@ -309,6 +317,7 @@ public:
         // write; their data is written later from the caller's memory.
         std::vector<const array_record*> mappable;
         for (const auto& [key, rec] : skeleton.arrays) {
+            if (rec.codec.id == codec_id::alp) throw usage_error(m_path, dataset_field(key) + ".codec", k_alp_refused);
             // An HDF5 dataset cannot also be a group: "x" and "x/y" cannot both be arrays.
             for (auto slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1))
                 if (skeleton.arrays.count(key.substr(0, slash)) != 0)
@@ -493,7 +502,9 @@ private:
         const auto fail = [&](herr_t status) { check(status, side::write, m_path, field, "cannot set filter"); };
         if (rec.codec.shuffle && !is_blosc(rec.codec.id)) fail(H5Pset_shuffle(dcpl));
         switch (rec.codec.id) {
-            case codec_id::none: break;
+            case codec_id::none:
+            case codec_id::alp:  // refused in begin()
+            case codec_id::automatic: break;
             case codec_id::zlib: fail(H5Pset_deflate(dcpl, static_cast<unsigned>(level))); break;
             case codec_id::zstd: {
                 const unsigned cd[1] = {static_cast<unsigned>(level)};
@@ -761,6 +772,7 @@ private:
             throw format_error(m_path, field,
                                "expected shape " + shape_to_string(rec.shape) + ", found " + shape_to_string(found));
 
+        if (rec.codec.id == codec_id::alp) throw format_error(m_path, field + ".codec", k_alp_refused);
         info.kind = storage_for(rec);
         if (info.kind == storage::chunked) {
             // A foreign uncompressed array may be one chunk stored chunked.

@@ -22,7 +22,8 @@ namespace {
 
 constexpr fitstore::codec_id k_ids[] = {fitstore::codec_id::none, fitstore::codec_id::zlib,
                                         fitstore::codec_id::zstd, fitstore::codec_id::lz4,
-                                        fitstore::codec_id::blosc_lz4, fitstore::codec_id::blosc_zstd};
+                                        fitstore::codec_id::blosc_lz4, fitstore::codec_id::blosc_zstd,
+                                        fitstore::codec_id::alp};
 constexpr std::size_t k_max_expected = std::size_t(1) << 20;
 
 }  // namespace
@@ -31,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 6) return 0;
     fitstore::codec_spec spec;
     spec.id = k_ids[data[0] % (sizeof k_ids / sizeof k_ids[0])];
-    spec.shuffle = (data[1] & 1) != 0 && spec.id != fitstore::codec_id::none;
+    spec.shuffle = (data[1] & 1) != 0 && spec.id != fitstore::codec_id::none && spec.id != fitstore::codec_id::alp;
     const std::size_t item = std::size_t(1) << ((data[1] >> 1) & 3);
     std::size_t expected = std::size_t(data[2]) | std::size_t(data[3]) << 8 | std::size_t(data[4]) << 16 |
                            std::size_t(data[5]) << 24;

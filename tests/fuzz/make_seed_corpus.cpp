@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -108,6 +109,37 @@ int main(int argc, char** argv) {
                 seed.append(encoded.begin(), encoded.end());
                 put(corpus / "codecs" / ("seed-" + tag + "-" + std::to_string(item)), seed);
             }
+        }
+    }
+    // alp: [flags, values x3, stored...] for decimals (ALP), full-precision
+    // doubles (ALP-RD), special values (exceptions) and random bits (raw).
+    for (unsigned item : {4u, 8u}) {
+        for (unsigned kind = 0; kind < 4; ++kind) {
+            const std::size_t values = 300;
+            std::vector<std::uint8_t> raw(values * item);
+            std::uint64_t state = 0x9e3779b97f4a7c15ull * (kind + 1);
+            for (std::size_t i = 0; i < values; ++i) {
+                state = state * 6364136223846793005ull + 1442695040888963407ull;
+                const double decimal = static_cast<double>(static_cast<int>(state >> 40) % 2001 - 1000) / 100.0;
+                const double precise = static_cast<double>(state >> 11) * 0x1.0p-53;
+                const double special[] = {0.0, -0.0, 1.0 / 0.0, -1.0 / 0.0, 5e-324, 1.5, 0.1};
+                const double v = kind == 0 ? decimal : kind == 1 ? precise : special[i % 7];
+                if (kind == 3) {
+                    std::memcpy(&raw[i * item], &state, item);
+                } else if (item == 8) {
+                    std::memcpy(&raw[i * item], &v, 8);
+                } else {
+                    const float f = static_cast<float>(v);
+                    std::memcpy(&raw[i * item], &f, 4);
+                }
+            }
+            std::vector<std::uint8_t> encoded;
+            encode_chunk(parse_codec("alp"), item, raw.data(), raw.size(), encoded);
+            std::string seed;
+            seed += static_cast<char>(item == 4 ? 1 : 0);
+            for (int k = 0; k < 3; ++k) seed += static_cast<char>(values >> (8 * k));
+            seed.append(encoded.begin(), encoded.end());
+            put(corpus / "alp" / ("seed-" + std::to_string(item) + "-" + std::to_string(kind)), seed);
         }
     }
     // A zarr group without a manifest (the foreign-zarr path of the directory reader).

@@ -179,6 +179,10 @@ def test_newer_format_and_type_versions_are_version_errors(tmp_path):
     ({"C": {"_py": "bytes", "base64": "not base64!"}}, "invalid tagged value"),
     ({"C": {"_py": "pickle", "data": "gASV"}}, "unknown value tag 'pickle'"),
     ({"_py_as": {"weights": "str"}}, "a stored str must be a 1-d uint8 array"),
+    ({"C": {"_py": "numpy", "dtype": "int8", "value": 300}}, r"expected an integer in -128\.\.127"),
+    ({"C": {"_py": "numpy", "dtype": "float32", "value": "1e400"}}, "expected \"nan\""),
+    ({"C": {"_py": "float", "value": "1.5"}}, "expected \"nan\""),
+    ({"C": {"_py": "numpy", "dtype": "float16", "value": 1.0}}, "invalid tagged value"),
 ])
 def test_hostile_python_mappings_are_format_errors(tmp_path, params, message):
     store = make_store(tmp_path)

@@ -113,6 +113,26 @@ def test_models_from_fitstore_fit_load_in_python(tmp_path):
     assert fitstore.inspect(store)["provenance"]["training_data"]["X"]["shape"] == [150, 4]
 
 
+def test_golden_python_stores_load_bit_exactly():
+    """tests/data/python-1.0 (read from C++ by test_python_value.cpp) loads back to what made it."""
+    folder = os.path.join(os.environ["FITSTORE_TEST_DATA"], "python-1.0")
+    sys.path.insert(0, folder)
+    try:
+        import make_python_golden
+    finally:
+        sys.path.remove(folder)
+    from test_module_roundtrip import assert_same, canonical
+    want = canonical(make_python_golden.value())
+    for name in ("py-directory", "py-blob.fitstore", "py-hdf5.h5"):
+        for mmap_mode in (None, "r"):
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", fitstore.MmapWarning)
+                assert_same(fitstore.load(os.path.join(folder, name), mmap_mode=mmap_mode), want)
+    root = fitstore.load(os.path.join(folder, "py-root-array.fitstore"))
+    assert np.array_equal(root, np.arange(300)) and root.dtype == np.int64
+
+
 def test_cmake_installs_a_package_that_imports_from_any_folder(tmp_path):
     package = os.path.dirname(os.path.abspath(fitstore.__file__))
     build = os.path.dirname(os.path.dirname(package))

@@ -32,11 +32,22 @@ namespace {
 
 namespace fs = boost::filesystem;
 
-stored_object reference_model() {
+/// The reference model; `for_alp` adds what the alp codec's runs need: decimals
+/// (ALP's own case; the normal-distributed weights become ALP-RD or raw
+/// row-groups) and a float32 array.
+stored_object reference_model(bool for_alp = false) {
     array_bundle b;
     b.add("weights", random_array(dtype::float64, {24, 3}, 1));  // 3 chunks of 8 rows at chunk_bytes 200
     b.add("labels", random_array(dtype::int32, {24}, 2));
     b.add("mask", random_array(dtype::bool_, {10}, 3));
+    if (for_alp) {
+        any_array decimals = any_array::allocate(dtype::float64, {40, 3});
+        auto* d = static_cast<double*>(decimals.mutable_data());
+        for (std::size_t i = 0; i < decimals.size(); ++i)
+            d[i] = static_cast<double>(static_cast<int>(i * 37 % 2001) - 1000) / 1000.0;
+        b.add("decimals", decimals);
+        b.add("single", random_array(dtype::float32, {30}, 4));
+    }
     b.attributes["C"] = "1.5";
     stored_object root;
     save_object(b, root);
@@ -205,12 +216,13 @@ TEST_CASE("every corruption of every layout x codec loads identical or fails cle
         ~alarm_guard() { ::alarm(0); }
     } guard;
     temp_dir dir;
-    const stored_object reference = reference_model();
+    const stored_object plain_reference = reference_model(), alp_reference = reference_model(true);
     const std::vector<const char*> codecs = {"none", "zlib:1", "zstd:3+shuffle", "lz4", "blosc-lz4:5+shuffle",
-                                             "blosc-zstd:3"};
+                                             "blosc-zstd:3", "alp"};
     tally total;
     for (layout l : {layout::directory, layout::blob}) {
         for (const char* codec : codecs) {
+            const stored_object& reference = std::string(codec) == "alp" ? alp_reference : plain_reference;
             dump_options options;
             options.layout = l;
             options.codec = parse_codec(codec);

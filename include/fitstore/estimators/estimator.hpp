@@ -4,8 +4,9 @@
 // cross_val_score can refit any of them.
 //
 // The public functions check their inputs once (non-virtual interface); the
-// do_* hooks do the work. Features are float64, labels int64, as in
-// scikit-learn after its input validation.
+// do_* hooks do the work. Features are float64; labels int64 through
+// fit/predict, or int64, float64 or strings (and regression values) through
+// the targets overloads, as scikit-learn accepts them.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "fitstore/ndarray.hpp"
+#include "fitstore/targets.hpp"
 
 namespace fitstore {
 
@@ -27,11 +29,19 @@ public:
     /// inconsistent shapes or non-finite values.
     void fit(const ndarray<double>& X, const ndarray<std::int64_t>& y,
              const std::vector<std::string>& feature_names = {});
+    /// fit() with labels of any kind (classifiers), regression values (regressors; int64
+    /// values are taken as float64) or no targets at all (outlier detectors, size 0).
+    /// Throws usage_error as fit() does, or when the estimator cannot take `y`'s kind.
+    void fit(const ndarray<double>& X, const targets& y, const std::vector<std::string>& feature_names = {});
     /// Transformed copy of `X`; throws usage_error if unfitted, not a transformer
     /// or if X's feature count differs from the fitted one.
     ndarray<double> transform(const ndarray<double>& X) const;
-    /// One predicted label per row of `X`; throws usage_error as transform does.
+    /// One predicted int64 label per row of `X`; throws usage_error as transform does,
+    /// or when the estimator's labels are not int64 (use predict_targets).
     ndarray<std::int64_t> predict(const ndarray<double>& X) const;
+    /// One prediction per row of `X`, of the kind the estimator was fitted on
+    /// (labels of any kind, regression values, +1/-1 for outlier detectors).
+    targets predict_targets(const ndarray<double>& X) const;
     /// Decision values per row of `X` (shape depends on the estimator); throws usage_error.
     ndarray<double> decision_function(const ndarray<double>& X) const;
 
@@ -46,6 +56,9 @@ public:
     /// An unfitted copy with the same hyper-parameters (for cross-validation).
     virtual std::shared_ptr<estimator> clone_unfitted() const = 0;
     virtual bool is_classifier() const { return false; }
+    virtual bool is_regressor() const { return false; }
+    /// One-class detectors: predict gives +1 (inlier) or -1 (outlier).
+    virtual bool is_outlier_detector() const { return false; }
     virtual bool is_transformer() const { return false; }
 
 protected:
@@ -54,9 +67,13 @@ protected:
     virtual ndarray<double> do_transform(const ndarray<double>& X) const;
     virtual ndarray<std::int64_t> do_predict(const ndarray<double>& X) const;
     virtual ndarray<double> do_decision_function(const ndarray<double>& X) const;
+    /// Default: int64 targets go to do_fit, other kinds are refused.
+    virtual void do_fit_targets(const ndarray<double>& X, const targets& y, const std::vector<std::string>& feature_names);
+    /// Default: do_predict's labels.
+    virtual targets do_predict_targets(const ndarray<double>& X) const;
 
-private:
     void check_predict_input(const ndarray<double>& X, const char* what) const;
+    void check_fit_input(const ndarray<double>& X, std::size_t n_targets, const std::vector<std::string>& feature_names) const;
 };
 
 /// Throws usage_error unless `X` is 2-D with at least one column and only finite values.

@@ -33,6 +33,8 @@ public:
     std::string type_name() const override { return "pipeline"; }
     std::shared_ptr<estimator> clone_unfitted() const override;
     bool is_classifier() const override;
+    bool is_regressor() const override;
+    bool is_outlier_detector() const override;
     bool is_transformer() const override;
 
     template <class Archive>
@@ -60,6 +62,8 @@ protected:
     ndarray<double> do_transform(const ndarray<double>& X) const override;
     ndarray<std::int64_t> do_predict(const ndarray<double>& X) const override;
     ndarray<double> do_decision_function(const ndarray<double>& X) const override;
+    void do_fit_targets(const ndarray<double>& X, const targets& y, const std::vector<std::string>& feature_names) override;
+    targets do_predict_targets(const ndarray<double>& X) const override;
 
 private:
     /// X passed through every step but the last.

@@ -58,6 +58,8 @@ public:
 protected:
     void do_fit(const ndarray<double>& X, const ndarray<std::int64_t>& y,
                 const std::vector<std::string>& feature_names) override;
+    /// y is ignored, whatever its kind (as scikit-learn's StandardScaler.fit does).
+    void do_fit_targets(const ndarray<double>& X, const targets& y, const std::vector<std::string>& feature_names) override;
     ndarray<double> do_transform(const ndarray<double>& X) const override;
 
 private:

@@ -200,18 +200,39 @@ def _bad(where, message):
     return FormatError(f"fitstore: {where}: {message}", field=where)
 
 
+def _nonfinite(text):
+    if text not in ("nan", "inf", "-inf"):
+        raise ValueError(f"expected \"nan\", \"inf\" or \"-inf\", found {text!r}")
+    return float(text)
+
+
+def _number(x):
+    if type(x) not in (int, float):
+        raise ValueError(f"expected a number, found {x!r}")
+    return float(x)
+
+
 def _scalar_back(v, where, read_only):
     if isinstance(v, dict):
         tag = v.get("_py")
         try:
             if tag == "float":
-                return float(v["value"])
+                return _nonfinite(v["value"])
             if tag == "bytes":
                 return base64.b64decode(v["base64"], validate=True)
             if tag == "numpy":
                 dt = _NUMPY[v["dtype"]]
                 x = v["value"]
-                return dt.type(float(x) if dt.kind == "f" else x)
+                if dt.kind == "f":
+                    return dt.type(_nonfinite(x) if isinstance(x, str) else _number(x))
+                if dt.kind == "b":
+                    if type(x) is not bool:
+                        raise ValueError(f"expected true or false, found {x!r}")
+                    return dt.type(x)
+                info = np.iinfo(dt)
+                if type(x) is not int or not info.min <= x <= info.max:
+                    raise ValueError(f"expected an integer in {info.min}..{info.max}, found {x!r}")
+                return dt.type(x)
             if tag == "ndarray":
                 dt = _NUMPY[v["dtype"]]
                 shape = tuple(int(d) for d in v["shape"])
