@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <numeric>
 
@@ -21,6 +22,13 @@ bool parse_gamma_number(const std::string& text, double& out) {
     char* end = nullptr;
     out = std::strtod(text.c_str(), &end);
     return end == text.c_str() + text.size() && std::isfinite(out) && out >= 0.0;
+}
+
+/// A parameter value in a message: "1.5", not std::to_string's "1.500000".
+std::string number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
 }
 
 const char* type_label(svm_type t) {
@@ -78,13 +86,13 @@ void validate_svm_params(const svm_params& p, svm_type type) {
     const bool uses_c = type == svm_type::c_svc || type == svm_type::epsilon_svr || type == svm_type::nu_svr;
     const bool uses_nu = type == svm_type::nu_svc || type == svm_type::nu_svr || type == svm_type::one_class;
     if (uses_c && (!(p.C > 0) || !std::isfinite(p.C)))
-        throw usage_error("", "C", "expected a finite number > 0, found " + std::to_string(p.C));
+        throw usage_error("", "C", "expected a finite number > 0, found " + number(p.C));
     if (uses_nu && !(p.nu > 0 && p.nu <= 1))
-        throw usage_error("", "nu", "expected a number in (0, 1], found " + std::to_string(p.nu));
+        throw usage_error("", "nu", "expected a number in (0, 1], found " + number(p.nu));
     if (type == svm_type::epsilon_svr && (!(p.epsilon >= 0) || !std::isfinite(p.epsilon)))
-        throw usage_error("", "epsilon", "expected a finite number >= 0, found " + std::to_string(p.epsilon));
-    if (!(p.tol > 0) || !std::isfinite(p.tol)) throw usage_error("", "tol", "expected a finite number > 0, found " + std::to_string(p.tol));
-    if (!(p.cache_size > 0)) throw usage_error("", "cache_size", "expected a number > 0 (MB), found " + std::to_string(p.cache_size));
+        throw usage_error("", "epsilon", "expected a finite number >= 0, found " + number(p.epsilon));
+    if (!(p.tol > 0) || !std::isfinite(p.tol)) throw usage_error("", "tol", "expected a finite number > 0, found " + number(p.tol));
+    if (!(p.cache_size > 0)) throw usage_error("", "cache_size", "expected a number > 0 (MB), found " + number(p.cache_size));
     if (p.degree < 0) throw usage_error("", "degree", "expected an integer >= 0, found " + std::to_string(p.degree));
     if (!std::isfinite(p.coef0)) throw usage_error("", "coef0", "expected a finite number");
     if (p.max_iter != -1)
@@ -225,13 +233,21 @@ void svm_base::fit_input(const input& X, const targets& y, const std::vector<std
             const double mean = pairwise_sum(0, count, [&](std::size_t i) { return x[i]; }) / total;
             var = pairwise_sum(0, count, [&](std::size_t i) { return (x[i] - mean) * (x[i] - mean); }) / total;
         } else {
-            double sum = 0.0, sum_sq = 0.0;
-            for (double v : X.csr->data) {
-                sum += v;
-                sum_sq += v * v;
-            }
-            const double mean = sum / total;
-            var = sum_sq / total - mean * mean;
+            // scipy's mean(): every value divided by n * d, summed per row
+            // (csr matvec with ones), the row sums added pairwise by numpy.
+            const csr_matrix& A = *X.csr;
+            auto mean_of = [&](bool squared) {
+                return pairwise_sum(0, n, [&](std::size_t r) {
+                    double row = 0.0;
+                    for (auto q = A.indptr[r]; q < A.indptr[r + 1]; ++q) {
+                        const double v = A.data[std::size_t(q)];
+                        row += (squared ? v * v : v) / total;
+                    }
+                    return row;
+                });
+            };
+            const double mean = mean_of(false);
+            var = mean_of(true) - mean * mean;
         }
         gamma = var != 0.0 ? 1.0 / (double(d) * var) : 1.0;
     } else if (m_params.gamma == "auto") {
