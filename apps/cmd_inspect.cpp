@@ -1,5 +1,6 @@
 // fitstore inspect STORE [--json]: objects, params and arrays of a store,
 // read from its manifest only (no array data is loaded).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -45,6 +46,38 @@ void print_object(const object_record& obj, const std::string& name, int depth) 
     for (const auto& [child_name, child] : obj.children) print_object(child, child_name, depth + 1);
 }
 
+/// decision_tree / random_forest objects: trees, nodes, depth and bytes per node
+/// field, from the manifest's shapes and params (no node array is read).
+void print_forests(const manifest& m, const object_record& obj, const std::string& name) {
+    if (obj.type == "decision_tree" || obj.type == "random_forest") {
+        const auto shape_of = [&](const std::string& member) -> const array_record* {
+            for (const auto& [field, key] : obj.arrays)
+                if (field == member) {
+                    auto it = m.arrays.find(key);
+                    return it == m.arrays.end() ? nullptr : &it->second;
+                }
+            return nullptr;
+        };
+        const array_record* offsets = shape_of("tree_offsets");
+        const array_record* left = shape_of("children_left");
+        if (offsets && left && offsets->shape.size() == 1 && left->shape.size() == 1 && offsets->shape[0] >= 1) {
+            long long depth = 0;
+            if (obj.params.contains("max_depth") && obj.params["max_depth"].is_array())
+                for (const auto& d : obj.params["max_depth"])
+                    if (d.is_number_integer()) depth = std::max(depth, d.get<long long>());
+            std::cout << "\n" << (name.empty() ? "root" : name) << " forest: " << offsets->shape[0] - 1 << " trees, "
+                      << left->shape[0] << " nodes, max depth " << depth << "\n";
+            for (const auto& [field, key] : obj.arrays) {
+                auto it = m.arrays.find(key);
+                if (it == m.arrays.end()) continue;
+                std::cout << "  " << field << ": " << it->second.raw_bytes << " bytes (" << human_bytes(static_cast<double>(it->second.raw_bytes))
+                          << ", stored " << human_bytes(static_cast<double>(it->second.stored_bytes)) << ")\n";
+            }
+        }
+    }
+    for (const auto& [child_name, child] : obj.children) print_forests(m, child, name.empty() ? child_name : name + "." + child_name);
+}
+
 void run_inspect(const std::string& path, bool as_json, const remote_flags& remote) {
     json raw;
     const manifest m = read_store_manifest(path, &raw, to_remote_options(remote, path));
@@ -78,6 +111,7 @@ void run_inspect(const std::string& path, bool as_json, const remote_flags& remo
     std::printf("%-32s %-8s %-18s %-14s %-16s %12s %12s %6.2fx\n", "total", "", "", "", "",
                 human_bytes(static_cast<double>(raw_total)).c_str(), human_bytes(static_cast<double>(stored_total)).c_str(),
                 stored_total ? static_cast<double>(raw_total) / static_cast<double>(stored_total) : 1.0);
+    print_forests(m, m.root, "");
     print_provenance(std::cout, m.provenance);
 }
 
