@@ -158,6 +158,8 @@ void add_fit_command(CLI::App& app) {
     cmd->add_option("--coef0", args->params.coef0, "poly/sigmoid coef0")->default_str("0");
     cmd->add_option("--tol", args->params.tol, "libsvm stopping tolerance")->default_str("0.001");
     cmd->add_option("--cache-size", args->params.cache_size, "kernel cache in MB")->default_str("200");
+    cmd->add_option("--shrinking", args->params.shrinking, "libsvm's shrinking heuristic: true | false")
+        ->default_str("true");
     cmd->add_option("--class-weight", args->class_weight, "balanced (default: none)");
     cmd->add_option("--decision-function-shape", args->params.decision_function_shape, "ovr | ovo")->default_str("ovr");
     cmd->add_flag("--break-ties", args->params.break_ties, "ovr only: predict the argmax of decision_function");
