@@ -75,7 +75,7 @@ def main():
                               "allowed difference %.4f" % tolerance in line, "inside, passes: " + what)
                     else:
                         check(r.returncode == 1 and line.lstrip().startswith("FAIL") and
-                              "checks failed: cross-validation" in r.stderr, "outside, fails: " + what)
+                              "checks failed: cross-validation" in r.stdout, "outside, fails: " + what)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d failures" % len(failures))
