@@ -26,15 +26,6 @@ constexpr std::size_t distance_block_bytes = std::size_t(16) << 20;
 constexpr std::size_t max_classes = 1u << 20;
 }  // namespace
 
-void kneighbors::do_fit(const ndarray<double>&, const ndarray<std::int64_t>&, const std::vector<std::string>&) {
-    throw usage_error("", type_name(),
-                      "cannot be fitted in C++; fit it in scikit-learn and store it with fitstore.dump (the sklearn bridge)");
-}
-
-void kneighbors::do_fit_targets(const ndarray<double>& X, const targets&, const std::vector<std::string>& names) {
-    do_fit(X, ndarray<std::int64_t>(), names);
-}
-
 void kneighbors::kneighbors_of(const ndarray<double>& X, ndarray<double>& distances, ndarray<std::int64_t>& indices) const {
     check_predict_input(X, "kneighbors");
     const std::size_t n = X.shape(0), d = X.shape(1), m = m_fit_X.shape(0), k = n_neighbors();
@@ -155,15 +146,14 @@ void kneighbors::validate_loaded(const std::string& file) const {
         fail("params.weights", "expected \"uniform\" or \"distance\", found \"" + m_weights + "\"");
     if (m_metric != "euclidean")
         fail("params.metric", "only the euclidean metric (minkowski with p=2) is supported, found \"" + m_metric + "\"");
-    if (m_n_features_in == 0) return;
-    if (!m_feature_names.empty() && m_feature_names.size() != m_n_features_in)
-        fail("params.feature_names_in", "expected " + std::to_string(m_n_features_in) + " names, found " +
-                                            std::to_string(m_feature_names.size()));
-    if (m_n_features_in > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-        fail("params.n_features_in", "more features than BLAS can index (" + std::to_string(m_n_features_in) + ")");
+    const std::size_t d = n_features_in();
+    if (d == 0) return;
+    check_loaded_feature_names(file);
+    if (d > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        fail("params.n_features_in", "more features than BLAS can index (" + std::to_string(d) + ")");
     const auto& xs = m_fit_X.shape();
-    if (xs.size() != 2 || xs[1] != m_n_features_in || xs[0] == 0)
-        fail("arrays.fit_X", "expected shape [n_samples >= 1, " + std::to_string(m_n_features_in) + "], found " + shape_to_string(xs));
+    if (xs.size() != 2 || xs[1] != d || xs[0] == 0)
+        fail("arrays.fit_X", "expected shape [n_samples >= 1, " + std::to_string(d) + "], found " + shape_to_string(xs));
     const std::size_t m = xs[0];
     if (m_n_neighbors < 1 || static_cast<std::uint64_t>(m_n_neighbors) > m)
         fail("params.n_neighbors", "expected 1 to n_samples (" + std::to_string(m) + "), found " + std::to_string(m_n_neighbors));

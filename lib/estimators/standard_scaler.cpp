@@ -42,8 +42,7 @@ void standard_scaler::do_fit(const ndarray<double>& X, const ndarray<std::int64_
     m_var = m_with_std ? std::move(var_array) : ndarray<double>();
     m_scale = m_with_std ? std::move(scale_array) : ndarray<double>();
     m_n_samples_seen = n;
-    m_feature_names = feature_names;
-    m_n_features_in = d;
+    set_fitted_inputs(d, feature_names);
 }
 
 ndarray<double> standard_scaler::do_transform(const ndarray<double>& X) const {
@@ -61,12 +60,10 @@ ndarray<double> standard_scaler::do_transform(const ndarray<double>& X) const {
 }
 
 void standard_scaler::validate_loaded(const std::string& file) const {
-    if (m_n_features_in == 0) return;
-    if (!m_feature_names.empty() && m_feature_names.size() != m_n_features_in)
-        throw format_error(file, "params.feature_names_in",
-                           "expected " + std::to_string(m_n_features_in) + " names, found " +
-                               std::to_string(m_feature_names.size()));
-    const shape_t expected{m_n_features_in};
+    const std::size_t d = n_features_in();
+    if (d == 0) return;
+    check_loaded_feature_names(file);
+    const shape_t expected{d};
     auto check = [&](const char* name, const ndarray<double>& a, bool needed) {
         if (needed && a.shape() != expected)
             throw format_error(file, std::string("arrays.") + name,
@@ -76,7 +73,7 @@ void standard_scaler::validate_loaded(const std::string& file) const {
     check("var", m_var, m_with_std);
     check("scale", m_scale, m_with_std);
     if (m_with_std)
-        for (std::size_t f = 0; f < m_n_features_in; ++f)
+        for (std::size_t f = 0; f < d; ++f)
             if (!(m_scale[f] > 0) || !std::isfinite(m_scale[f]))
                 throw format_error(file, "arrays.scale", "expected finite values > 0, found " + std::to_string(m_scale[f]));
 }

@@ -74,6 +74,190 @@ double pairwise_sum(std::size_t begin, std::size_t n, const F& value) {
     return pairwise_sum(begin, n2, value) + pairwise_sum(begin + n2, n - n2, value);
 }
 
+
+/// Throws format_error for arrays.`name` unless its shape is `expected`.
+void expect_shape(const std::string& file, const char* name, const shape_t& found, const shape_t& expected) {
+    if (found != expected)
+        throw format_error(file, std::string("arrays.") + name,
+                           "expected shape " + shape_to_string(expected) + ", found " + shape_to_string(found));
+}
+
+/// The training targets as libsvm takes them.
+struct libsvm_targets {
+    std::vector<std::size_t> order;  ///< rows of X in the order libsvm sees them
+    std::vector<double> labels;      ///< target of each presented row (class index or value)
+    targets classes;                 ///< classifiers: sorted distinct labels
+    std::vector<double> weights;     ///< classifiers: weight of each class
+};
+
+/// scikit-learn's check_classification_targets refuses non-integral float labels ("continuous").
+void refuse_continuous_labels(const targets& y) {
+    if (y.kind() != target_kind::float64) return;
+    for (std::size_t i = 0; i < y.size(); ++i)
+        if (std::floor(y.float64s()[i]) != y.float64s()[i])
+            throw usage_error("", "y", "float labels must be whole numbers (continuous targets are for regressors); found " +
+                                           y.text(i) + " at row " + std::to_string(i));
+}
+
+/// scikit-learn's compute_class_weight: 1 per class, n / (k * count) for
+/// "balanced", or the given weights of the labels listed for "custom".
+std::vector<double> class_weights(const svm_params& p, const targets& classes, const std::vector<std::size_t>& encoded) {
+    const std::size_t n = encoded.size(), k = classes.size();
+    std::vector<double> weights(k, 1.0);
+    if (p.class_weight == "balanced") {
+        std::vector<std::size_t> counts(k, 0);
+        for (std::size_t i = 0; i < n; ++i) ++counts[encoded[i]];
+        for (std::size_t c = 0; c < k; ++c) weights[c] = double(n) / (double(k) * double(counts[c]));
+    } else if (p.class_weight == "custom") {
+        if (classes.kind() != target_kind::int64 && !p.class_weight_labels.empty())
+            throw usage_error("", "class_weight_labels", "custom class weights are given by int64 labels; these labels are " +
+                                                             std::string(target_kind_name(classes.kind())));
+        for (std::size_t i = 0; i < p.class_weight_labels.size(); ++i) {
+            const auto& cls = classes.int64s();
+            auto it = std::lower_bound(cls.begin(), cls.end(), p.class_weight_labels[i]);
+            if (it == cls.end() || *it != p.class_weight_labels[i])
+                throw usage_error("", "class_weight_labels",
+                                  "class " + std::to_string(p.class_weight_labels[i]) + " has a weight but does not occur in y");
+            weights[std::size_t(it - cls.begin())] = p.class_weight_values[i];
+        }
+    }
+    return weights;
+}
+
+libsvm_targets classifier_targets(const svm_params& p, const targets& y) {
+    refuse_continuous_labels(y);
+    libsvm_targets t;
+    const std::size_t n = y.size();
+    // Classes sorted and mapped to 0..k-1, like np.unique(y, return_inverse=True).
+    std::vector<std::size_t> encoded;
+    t.classes = y.unique(&encoded);
+    const std::size_t k = t.classes.size();
+    if (k < 2)
+        throw usage_error("", "y", "the number of classes has to be greater than one; found " + std::to_string(k) + " class" +
+                                       (k ? " (" + t.classes.text(0) + ")" : std::string()));
+    t.weights = class_weights(p, t.classes, encoded);
+    // scikit-learn's bundled libsvm orders classes by label; upstream libsvm
+    // orders them by first occurrence and groups samples per class keeping
+    // their order. Presenting the samples stably sorted by class makes
+    // upstream's grouping identical to scikit-learn's (same sub-problems, same
+    // support-vector order).
+    t.order.resize(n);
+    std::iota(t.order.begin(), t.order.end(), 0);
+    std::stable_sort(t.order.begin(), t.order.end(), [&](std::size_t a, std::size_t b) { return encoded[a] < encoded[b]; });
+    t.labels.resize(n);
+    for (std::size_t r = 0; r < n; ++r) t.labels[r] = double(encoded[t.order[r]]);
+    return t;
+}
+
+/// Regressors' values in row order; one-class models get all 1 (libsvm ignores y).
+libsvm_targets value_targets(svm_type type, const targets& y, std::size_t n) {
+    libsvm_targets t;
+    t.order.resize(n);
+    std::iota(t.order.begin(), t.order.end(), 0);
+    t.labels.assign(n, 1.0);
+    if (type == svm_type::one_class) return t;
+    if (y.kind() == target_kind::string)
+        throw usage_error("", "y", std::string(type_label(type)) + " needs numeric targets, found string labels");
+    for (std::size_t i = 0; i < n; ++i) {
+        t.labels[i] = y.kind() == target_kind::int64 ? double(y.int64s()[i]) : y.float64s()[i];
+        if (!std::isfinite(t.labels[i]))
+            throw usage_error("", "y", "expected finite targets, found " + y.text(i) + " at row " + std::to_string(i));
+    }
+    return t;
+}
+
+/// X.var() of a dense matrix, as numpy adds it (pairwise).
+double dense_variance(const ndarray<double>& X) {
+    const double total = double(X.shape(0)) * double(X.shape(1));
+    const double* x = X.data();
+    const std::size_t count = X.size();
+    const double mean = pairwise_sum(0, count, [&](std::size_t i) { return x[i]; }) / total;
+    return pairwise_sum(0, count, [&](std::size_t i) { return (x[i] - mean) * (x[i] - mean); }) / total;
+}
+
+/// E[X^2] - E[X]^2 of a CSR matrix, as scipy's mean() computes both: every
+/// value divided by n * d, summed per row (csr matvec with ones), the row sums
+/// added pairwise by numpy.
+double csr_variance(const csr_matrix& A) {
+    const double total = double(A.n_rows) * double(A.n_cols);
+    auto mean_of = [&](bool squared) {
+        return pairwise_sum(0, A.n_rows, [&](std::size_t r) {
+            double row = 0.0;
+            for (auto q = A.indptr[r]; q < A.indptr[r + 1]; ++q) {
+                const double v = A.data[std::size_t(q)];
+                row += (squared ? v * v : v) / total;
+            }
+            return row;
+        });
+    };
+    const double mean = mean_of(false);
+    return mean_of(true) - mean * mean;
+}
+
+/// The gamma a fit uses: "scale" (1 / (d * X.var()), 1 for constant X), "auto" (1 / d) or the number given.
+double resolve_gamma(const std::string& gamma, const ndarray<double>* dense, const csr_matrix* csr, std::size_t d) {
+    double out = 0.0;
+    if (gamma == "scale") {
+        const double var = dense ? dense_variance(*dense) : csr_variance(*csr);
+        out = var != 0.0 ? 1.0 / (double(d) * var) : 1.0;
+    } else if (gamma == "auto") {
+        out = 1.0 / double(d);
+    } else {
+        parse_gamma_number(gamma, out);
+    }
+    return out;
+}
+
+detail::libsvm_request make_request(const svm_params& p, svm_type type, double gamma, const libsvm_targets& t) {
+    detail::libsvm_request request;
+    request.type = type;
+    detail::parse_kernel(p.kernel, request.kernel.kind);
+    request.kernel.gamma = gamma;
+    request.kernel.coef0 = p.coef0;
+    request.kernel.degree = p.degree;
+    request.C = p.C;
+    request.nu = p.nu;
+    request.epsilon = p.epsilon;
+    request.tol = p.tol;
+    request.cache_size = p.cache_size;
+    request.shrinking = p.shrinking;
+    request.probability = (type == svm_type::c_svc || type == svm_type::nu_svc) && p.probability;
+    request.seed = p.random_state;
+    request.class_weight = t.weights;
+    return request;
+}
+
+/// Rows `rows` of a CSR matrix, in that order.
+csr_matrix csr_rows(const csr_matrix& A, const std::vector<std::size_t>& rows) {
+    const std::size_t n = rows.size();
+    csr_matrix out;
+    out.n_rows = n;
+    out.n_cols = A.n_cols;
+    std::size_t nnz = 0;
+    for (std::size_t r : rows) nnz += std::size_t(A.indptr[r + 1] - A.indptr[r]);
+    out.data = ndarray<double>(shape_t{nnz});
+    out.indices = ndarray<std::int32_t>(shape_t{nnz});
+    out.indptr = ndarray<std::int32_t>(shape_t{n + 1});
+    std::size_t at = 0;
+    for (std::size_t s = 0; s < n; ++s) {
+        const std::size_t r = rows[s];
+        for (auto q = A.indptr[r]; q < A.indptr[r + 1]; ++q, ++at) {
+            out.data.mutable_data()[at] = A.data[std::size_t(q)];
+            out.indices.mutable_data()[at] = A.indices[std::size_t(q)];
+        }
+        out.indptr.mutable_data()[s + 1] = std::int32_t(at);
+    }
+    return out;
+}
+
+/// Rows `rows` of a dense matrix, in that order.
+ndarray<double> dense_rows(const ndarray<double>& X, const std::vector<std::size_t>& rows) {
+    const std::size_t d = X.shape(1);
+    ndarray<double> out(shape_t{rows.size(), d});
+    for (std::size_t s = 0; s < rows.size(); ++s) std::copy_n(X.data() + rows[s] * d, d, out.mutable_data() + s * d);
+    return out;
+}
+
 }  // namespace
 
 void validate_svm_params(const svm_params& p, svm_type type) {
@@ -164,117 +348,15 @@ void svm_base::fit(const csr_matrix& X, const targets& y, const std::vector<std:
 
 void svm_base::fit_input(const input& X, const targets& y, const std::vector<std::string>& feature_names) {
     validate_svm_params(m_params, m_type);
-    const std::size_t n = X.rows(), d = X.cols();
+    const std::size_t d = X.cols();
     const bool classifier = is_classifier_type();
-
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::vector<double> labels(n, 1.0);  // one-class: libsvm ignores y
-    targets classes;
-    std::vector<double> weights;
-    std::vector<std::size_t> encoded;
-    if (classifier) {
-        // scikit-learn's check_classification_targets refuses non-integral float labels ("continuous").
-        if (y.kind() == target_kind::float64)
-            for (std::size_t i = 0; i < n; ++i)
-                if (std::floor(y.float64s()[i]) != y.float64s()[i])
-                    throw usage_error("", "y", "float labels must be whole numbers (continuous targets are for regressors); found " +
-                                                   y.text(i) + " at row " + std::to_string(i));
-        // Classes sorted and mapped to 0..k-1, like np.unique(y, return_inverse=True).
-        classes = y.unique(&encoded);
-        const std::size_t k = classes.size();
-        if (k < 2)
-            throw usage_error("", "y", "the number of classes has to be greater than one; found " + std::to_string(k) +
-                                           " class" + (k ? " (" + classes.text(0) + ")" : std::string()));
-        std::vector<std::size_t> counts(k, 0);
-        for (std::size_t i = 0; i < n; ++i) ++counts[encoded[i]];
-        weights.assign(k, 1.0);
-        if (m_params.class_weight == "balanced") {
-            for (std::size_t c = 0; c < k; ++c) weights[c] = double(n) / (double(k) * double(counts[c]));
-        } else if (m_params.class_weight == "custom") {
-            if (classes.kind() != target_kind::int64 && !m_params.class_weight_labels.empty())
-                throw usage_error("", "class_weight_labels", "custom class weights are given by int64 labels; these labels are " +
-                                                                 std::string(target_kind_name(classes.kind())));
-            for (std::size_t i = 0; i < m_params.class_weight_labels.size(); ++i) {
-                const auto& cls = classes.int64s();
-                auto it = std::lower_bound(cls.begin(), cls.end(), m_params.class_weight_labels[i]);
-                if (it == cls.end() || *it != m_params.class_weight_labels[i])
-                    throw usage_error("", "class_weight_labels",
-                                      "class " + std::to_string(m_params.class_weight_labels[i]) +
-                                          " has a weight but does not occur in y");
-                weights[std::size_t(it - cls.begin())] = m_params.class_weight_values[i];
-            }
-        }
-        // scikit-learn's bundled libsvm orders classes by label; upstream libsvm
-        // orders them by first occurrence and groups samples per class keeping
-        // their order. Presenting the samples stably sorted by class makes
-        // upstream's grouping identical to scikit-learn's (same sub-problems, same
-        // support-vector order).
-        std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return encoded[a] < encoded[b]; });
-        for (std::size_t r = 0; r < n; ++r) labels[r] = double(encoded[order[r]]);
-    } else if (m_type != svm_type::one_class) {
-        if (y.kind() == target_kind::string)
-            throw usage_error("", "y", std::string(type_label(m_type)) + " needs numeric targets, found string labels");
-        for (std::size_t i = 0; i < n; ++i) {
-            labels[i] = y.kind() == target_kind::int64 ? double(y.int64s()[i]) : y.float64s()[i];
-            if (!std::isfinite(labels[i])) throw usage_error("", "y", "expected finite targets, found " + y.text(i) + " at row " + std::to_string(i));
-        }
-    }
-
-    const detail::row_matrix view = X.view();
-    double gamma = 0.0;
-    if (m_params.gamma == "scale") {
-        // scikit-learn: X.var() for dense input, E[X^2] - E[X]^2 for sparse.
-        const double total = double(n) * double(d);
-        double var = 0.0;
-        if (X.dense) {
-            const double* x = X.dense->data();
-            const std::size_t count = X.dense->size();
-            const double mean = pairwise_sum(0, count, [&](std::size_t i) { return x[i]; }) / total;
-            var = pairwise_sum(0, count, [&](std::size_t i) { return (x[i] - mean) * (x[i] - mean); }) / total;
-        } else {
-            // scipy's mean(): every value divided by n * d, summed per row
-            // (csr matvec with ones), the row sums added pairwise by numpy.
-            const csr_matrix& A = *X.csr;
-            auto mean_of = [&](bool squared) {
-                return pairwise_sum(0, n, [&](std::size_t r) {
-                    double row = 0.0;
-                    for (auto q = A.indptr[r]; q < A.indptr[r + 1]; ++q) {
-                        const double v = A.data[std::size_t(q)];
-                        row += (squared ? v * v : v) / total;
-                    }
-                    return row;
-                });
-            };
-            const double mean = mean_of(false);
-            var = mean_of(true) - mean * mean;
-        }
-        gamma = var != 0.0 ? 1.0 / (double(d) * var) : 1.0;
-    } else if (m_params.gamma == "auto") {
-        gamma = 1.0 / double(d);
-    } else {
-        parse_gamma_number(m_params.gamma, gamma);
-    }
-
-    detail::libsvm_request request;
-    request.type = m_type;
-    detail::parse_kernel(m_params.kernel, request.kernel.kind);
-    request.kernel.gamma = gamma;
-    request.kernel.coef0 = m_params.coef0;
-    request.kernel.degree = m_params.degree;
-    request.C = m_params.C;
-    request.nu = m_params.nu;
-    request.epsilon = m_params.epsilon;
-    request.tol = m_params.tol;
-    request.cache_size = m_params.cache_size;
-    request.shrinking = m_params.shrinking;
-    request.probability = classifier && m_params.probability;
-    request.seed = m_params.random_state;
-    request.class_weight = weights;
-    const detail::libsvm_solution sol = detail::train_libsvm(view, order, labels, request);
+    libsvm_targets t = classifier ? classifier_targets(m_params, y) : value_targets(m_type, y, X.rows());
+    const double gamma = resolve_gamma(m_params.gamma, X.dense, X.csr, d);
+    const detail::libsvm_solution sol =
+        detail::train_libsvm(X.view(), t.order, t.labels, make_request(m_params, m_type, gamma, t));
 
     const std::size_t nsv = sol.sv_rows.size();
-    const std::size_t k = classifier ? classes.size() : 2;
+    const std::size_t k = classifier ? t.classes.size() : 2;
     // Binary classifiers: scikit-learn flips libsvm's signs so that a positive
     // decision value means classes[1].
     const double sign = classifier && k == 2 ? -1.0 : 1.0;
@@ -285,43 +367,14 @@ void svm_base::fit_input(const input& X, const targets& y, const std::vector<std
     ndarray<std::int32_t> support(shape_t{nsv});
     for (std::size_t s = 0; s < nsv; ++s) support.mutable_data()[s] = std::int32_t(sol.sv_rows[s]);
 
-    if (X.dense) {
-        ndarray<double> sv(shape_t{nsv, d});
-        for (std::size_t s = 0; s < nsv; ++s)
-            std::copy_n(X.dense->data() + sol.sv_rows[s] * d, d, sv.mutable_data() + s * d);
-        m_support_vectors = std::move(sv);
-        m_sparse_support_vectors = csr_matrix();
-        m_sparse = false;
-    } else {
-        const csr_matrix& A = *X.csr;
-        csr_matrix sv;
-        sv.n_rows = nsv;
-        sv.n_cols = d;
-        std::size_t nnz = 0;
-        for (std::size_t r : sol.sv_rows) nnz += std::size_t(A.indptr[r + 1] - A.indptr[r]);
-        sv.data = ndarray<double>(shape_t{nnz});
-        sv.indices = ndarray<std::int32_t>(shape_t{nnz});
-        sv.indptr = ndarray<std::int32_t>(shape_t{nsv + 1});
-        std::size_t at = 0;
-        for (std::size_t s = 0; s < nsv; ++s) {
-            const std::size_t r = sol.sv_rows[s];
-            for (auto q = A.indptr[r]; q < A.indptr[r + 1]; ++q, ++at) {
-                sv.data.mutable_data()[at] = A.data[std::size_t(q)];
-                sv.indices.mutable_data()[at] = A.indices[std::size_t(q)];
-            }
-            sv.indptr.mutable_data()[s + 1] = std::int32_t(at);
-        }
-        m_sparse_support_vectors = std::move(sv);
-        m_support_vectors = ndarray<double>();
-        m_sparse = true;
-    }
+    set_support_vectors(X, sol.sv_rows);
     m_dual_coef = std::move(dual);
     m_intercept = std::move(intercept);
     m_support = std::move(support);
     if (classifier) {
         m_n_support = array_of(sol.n_sv, shape_t{k});
-        set_classes(std::move(classes));
-        m_class_weight = array_of(weights, shape_t{k});
+        set_classes(std::move(t.classes));
+        m_class_weight = array_of(t.weights, shape_t{k});
         m_prob_a = array_of(sol.prob_a, shape_t{sol.prob_a.size()});
         m_prob_b = array_of(sol.prob_b, shape_t{sol.prob_b.size()});
     } else {
@@ -329,8 +382,19 @@ void svm_base::fit_input(const input& X, const targets& y, const std::vector<std
     }
     if (m_type == svm_type::one_class) m_offset = array_of(std::vector<double>{-m_intercept[0] + 0.0}, shape_t{1});
     m_gamma = gamma;
-    m_feature_names = feature_names;
-    m_n_features_in = d;
+    set_fitted_inputs(d, feature_names);
+}
+
+void svm_base::set_support_vectors(const input& X, const std::vector<std::size_t>& sv_rows) {
+    if (X.dense) {
+        m_support_vectors = dense_rows(*X.dense, sv_rows);
+        m_sparse_support_vectors = csr_matrix();
+        m_sparse = false;
+    } else {
+        m_sparse_support_vectors = csr_rows(*X.csr, sv_rows);
+        m_support_vectors = ndarray<double>();
+        m_sparse = true;
+    }
 }
 
 void svm_base::check_input(const input& X) const {
@@ -342,8 +406,8 @@ void svm_base::check_input(const input& X) const {
         const std::string problem = csr_problem(*X.csr, field);
         if (!problem.empty()) throw usage_error("", "X." + field, problem);
     }
-    if (X.cols() != m_n_features_in)
-        throw usage_error("", "X", "expected " + std::to_string(m_n_features_in) + " features (as at fit time), found " +
+    if (X.cols() != n_features_in())
+        throw usage_error("", "X", "expected " + std::to_string(n_features_in()) + " features (as at fit time), found " +
                                        std::to_string(X.cols()));
 }
 
@@ -428,68 +492,69 @@ void svm_base::validate_loaded(const std::string& file) const {
     } catch (const usage_error& e) {
         fail("params." + e.field(), e.message());
     }
-    if (m_n_features_in == 0) {
+    if (n_features_in() == 0) {
         if (n_support_vectors() != 0 || m_classes.size() != 0)
             fail("params.n_features_in", "0 (unfitted) but the model holds fitted arrays");
         return;
     }
     if (!std::isfinite(m_gamma) || m_gamma < 0) fail("params.fitted_gamma", "expected a finite number >= 0");
-    if (!m_feature_names.empty() && m_feature_names.size() != m_n_features_in)
-        fail("params.feature_names_in", "expected " + std::to_string(m_n_features_in) + " names, found " +
-                                            std::to_string(m_feature_names.size()));
-    auto expect_shape = [&](const char* name, const shape_t& found, const shape_t& expected) {
-        if (found != expected)
-            fail(std::string("arrays.") + name,
-                 "expected shape " + shape_to_string(expected) + ", found " + shape_to_string(found));
-    };
-    std::size_t k = 2, nsv = 0;
-    if (is_classifier_type()) {
-        if (m_classes.size() < 2)
-            fail("arrays.classes", "expected at least 2 classes, found " + std::to_string(m_classes.size()));
-        k = m_classes.size();
-        // One-vs-one needs k(k-1)/2 pairs: a hostile class count must not overflow
-        // that product or make predict loop for hours.
-        if (k > max_classes)
-            fail("arrays.classes", "expected at most " + std::to_string(max_classes) + " classes, found " + std::to_string(k));
-        bool increasing = false;
-        try {
-            increasing = m_classes.unique() == m_classes;
-        } catch (const usage_error&) {  // NaN labels
-        }
-        if (!increasing) fail("arrays.classes", "expected strictly increasing labels");
-        expect_shape("n_support", m_n_support.shape(), {k});
-        expect_shape("class_weight", m_class_weight.shape(), {k});
-        const std::size_t n_pairs = k * (k - 1) / 2;
-        if (m_prob_a.size() != 0 || m_prob_b.size() != 0) {
-            expect_shape("probA", m_prob_a.shape(), {n_pairs});
-            expect_shape("probB", m_prob_b.shape(), {n_pairs});
-        }
-    } else {
-        expect_shape("n_support", m_n_support.shape(), {1});
-    }
-    for (std::size_t c = 0; c < m_n_support.size(); ++c) {
-        if (m_n_support[c] < 0) fail("arrays.n_support", "expected counts >= 0");
-        nsv += std::size_t(m_n_support[c]);
-    }
-    if (m_sparse) {
-        if (m_sparse_support_vectors.n_rows != nsv)
-            fail("params.support_vectors_rows", "expected " + std::to_string(nsv) + " (the sum of n_support), found " +
-                                                    std::to_string(m_sparse_support_vectors.n_rows));
-        std::string field;
-        const std::string problem = csr_problem(m_sparse_support_vectors, field);
-        if (!problem.empty()) fail("arrays.support_vectors_" + field, problem);
-    } else {
-        expect_shape("support_vectors", m_support_vectors.shape(), {nsv, m_n_features_in});
-    }
+    check_loaded_feature_names(file);
+    const std::size_t k = is_classifier_type() ? validate_loaded_classes(file) : 2;
+    const std::size_t nsv = validate_loaded_support(file);
     const std::size_t coef_rows = is_classifier_type() ? k - 1 : 1;
-    expect_shape("dual_coef", m_dual_coef.shape(), {coef_rows, nsv});
-    expect_shape("intercept", m_intercept.shape(), {is_classifier_type() ? k * (k - 1) / 2 : 1});
-    expect_shape("support", m_support.shape(), {nsv});
-    if (m_type == svm_type::one_class) expect_shape("offset", m_offset.shape(), {1});
+    expect_shape(file, "dual_coef", m_dual_coef.shape(), {coef_rows, nsv});
+    expect_shape(file, "intercept", m_intercept.shape(), {is_classifier_type() ? k * (k - 1) / 2 : 1});
+    expect_shape(file, "support", m_support.shape(), {nsv});
+    if (m_type == svm_type::one_class) expect_shape(file, "offset", m_offset.shape(), {1});
     for (double v : m_dual_coef)
         if (!std::isfinite(v)) fail("arrays.dual_coef", "expected finite values");
     for (double v : m_intercept)
         if (!std::isfinite(v)) fail("arrays.intercept", "expected finite values");
+}
+
+std::size_t svm_base::validate_loaded_classes(const std::string& file) const {
+    auto fail = [&](const std::string& field, const std::string& message) { throw format_error(file, field, message); };
+    if (m_classes.size() < 2) fail("arrays.classes", "expected at least 2 classes, found " + std::to_string(m_classes.size()));
+    const std::size_t k = m_classes.size();
+    // One-vs-one needs k(k-1)/2 pairs: a hostile class count must not overflow
+    // that product or make predict loop for hours.
+    if (k > max_classes)
+        fail("arrays.classes", "expected at most " + std::to_string(max_classes) + " classes, found " + std::to_string(k));
+    bool increasing = false;
+    try {
+        increasing = m_classes.unique() == m_classes;
+    } catch (const usage_error&) {  // NaN labels
+    }
+    if (!increasing) fail("arrays.classes", "expected strictly increasing labels");
+    expect_shape(file, "n_support", m_n_support.shape(), {k});
+    expect_shape(file, "class_weight", m_class_weight.shape(), {k});
+    const std::size_t n_pairs = k * (k - 1) / 2;
+    if (m_prob_a.size() != 0 || m_prob_b.size() != 0) {
+        expect_shape(file, "probA", m_prob_a.shape(), {n_pairs});
+        expect_shape(file, "probB", m_prob_b.shape(), {n_pairs});
+    }
+    return k;
+}
+
+std::size_t svm_base::validate_loaded_support(const std::string& file) const {
+    if (!is_classifier_type()) expect_shape(file, "n_support", m_n_support.shape(), {1});
+    std::size_t nsv = 0;
+    for (std::size_t c = 0; c < m_n_support.size(); ++c) {
+        if (m_n_support[c] < 0) throw format_error(file, "arrays.n_support", "expected counts >= 0");
+        nsv += std::size_t(m_n_support[c]);
+    }
+    if (m_sparse) {
+        if (m_sparse_support_vectors.n_rows != nsv)
+            throw format_error(file, "params.support_vectors_rows",
+                               "expected " + std::to_string(nsv) + " (the sum of n_support), found " +
+                                   std::to_string(m_sparse_support_vectors.n_rows));
+        std::string field;
+        const std::string problem = csr_problem(m_sparse_support_vectors, field);
+        if (!problem.empty()) throw format_error(file, "arrays.support_vectors_" + field, problem);
+    } else {
+        expect_shape(file, "support_vectors", m_support_vectors.shape(), {nsv, n_features_in()});
+    }
+    return nsv;
 }
 
 }  // namespace fitstore

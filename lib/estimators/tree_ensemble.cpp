@@ -11,15 +11,6 @@ namespace {
 constexpr std::size_t max_classes = 1u << 20;
 }  // namespace
 
-void tree_ensemble::do_fit(const ndarray<double>&, const ndarray<std::int64_t>&, const std::vector<std::string>&) {
-    throw usage_error("", type_name(),
-                      "cannot be fitted in C++; fit it in scikit-learn and store it with fitstore.dump (the sklearn bridge)");
-}
-
-void tree_ensemble::do_fit_targets(const ndarray<double>& X, const targets&, const std::vector<std::string>& names) {
-    do_fit(X, ndarray<std::int64_t>(), names);
-}
-
 std::size_t tree_ensemble::leaf(std::size_t t, const double* x) const {
     const std::size_t base = static_cast<std::size_t>(m_nodes.tree_offsets[t]);
     const std::int64_t* left = m_nodes.children_left.data() + base;
@@ -115,10 +106,8 @@ void tree_ensemble::validate_loaded(const std::string& file) const {
     auto fail = [&](const std::string& field, const std::string& message) { throw format_error(file, field, message); };
     if (m_task != "classifier" && m_task != "regressor")
         fail("params.task", "expected \"classifier\" or \"regressor\", found \"" + m_task + "\"");
-    if (m_n_features_in == 0) return;
-    if (!m_feature_names.empty() && m_feature_names.size() != m_n_features_in)
-        fail("params.feature_names_in", "expected " + std::to_string(m_n_features_in) + " names, found " +
-                                            std::to_string(m_feature_names.size()));
+    if (n_features_in() == 0) return;
+    check_loaded_feature_names(file);
     if (m_n_outputs != 1)
         fail("params.n_outputs", "expected 1 (multi-output trees are not supported by the C++ reader), found " +
                                      std::to_string(m_n_outputs));
@@ -157,7 +146,7 @@ void tree_ensemble::validate_loaded(const std::string& file) const {
                                  "], found " + shape_to_string(vs));
     if (offsets[0] != 0 || offsets[T] != static_cast<std::int64_t>(N))
         fail("arrays.tree_offsets", "expected to start at 0 and end at the node count " + std::to_string(N));
-    const std::int64_t d = static_cast<std::int64_t>(m_n_features_in);
+    const std::int64_t d = static_cast<std::int64_t>(n_features_in());
     for (std::size_t t = 0; t < T; ++t) {
         const std::int64_t lo = offsets[t], hi = offsets[t + 1];
         if (hi <= lo) fail("arrays.tree_offsets", "tree " + std::to_string(t) + " has no nodes (offsets must increase)");

@@ -12,20 +12,17 @@
 #include <vector>
 
 #include "fitstore/estimators/class_labels.hpp"
-#include "fitstore/estimators/estimator.hpp"
+#include "fitstore/estimators/basic_estimator.hpp"
 #include "fitstore/ndarray.hpp"
 #include "fitstore/registry.hpp"
 #include "fitstore/targets.hpp"
 
 namespace fitstore {
 
-class kneighbors : public estimator {
+class kneighbors : public basic_estimator {
 public:
     explicit kneighbors(std::string task = "classifier") : m_task(std::move(task)) {}
 
-    bool fitted() const override { return m_n_features_in != 0; }
-    std::size_t n_features_in() const override { return m_n_features_in; }
-    std::vector<std::string> feature_names_in() const override { return m_feature_names; }
     std::string type_name() const override { return "kneighbors"; }
     std::shared_ptr<estimator> clone_unfitted() const override { return std::make_shared<kneighbors>(m_task); }
     bool is_classifier() const override { return m_task == "classifier"; }
@@ -44,15 +41,16 @@ public:
     void persist(Archive& ar);
 
 protected:
-    void do_fit(const ndarray<double>& X, const ndarray<std::int64_t>& y, const std::vector<std::string>& feature_names) override;
-    void do_fit_targets(const ndarray<double>& X, const targets& y, const std::vector<std::string>& feature_names) override;
+    /// scikit-learn fits it (the sklearn bridge stores it): both throw usage_error.
+    void do_fit(const ndarray<double>&, const ndarray<std::int64_t>&, const std::vector<std::string>&) override { refuse_fit(); }
+    void do_fit_targets(const ndarray<double>&, const targets&, const std::vector<std::string>&) override { refuse_fit(); }
     ndarray<std::int64_t> do_predict(const ndarray<double>& X) const override;
     targets do_predict_targets(const ndarray<double>& X) const override;
+    void validate_loaded(const std::string& file) const override;
 
 private:
     /// Per query row: weights of its k neighbours (all 1 for uniform).
     ndarray<double> neighbour_weights(const ndarray<double>& distances) const;
-    void validate_loaded(const std::string& file) const;
 
     std::string m_task;  ///< "classifier" or "regressor"
     std::int64_t m_n_neighbors = 5;
@@ -60,8 +58,6 @@ private:
     std::string m_metric = "euclidean";  ///< the effective metric (effective_metric_)
     std::string m_algorithm = "auto";
     std::int64_t m_leaf_size = 30;
-    std::size_t m_n_features_in = 0;
-    std::vector<std::string> m_feature_names;
     ndarray<double> m_fit_X;         ///< [n_samples, d] (_fit_X)
     ndarray<std::int64_t> m_y_index; ///< classifiers: [n_samples] index into classes (_y)
     ndarray<double> m_y_values;      ///< regressors: [n_samples] (_y)
@@ -76,9 +72,8 @@ void kneighbors::persist(Archive& ar) {
     ar.param("metric", m_metric);
     ar.param("algorithm", m_algorithm);
     ar.param("leaf_size", m_leaf_size);
-    std::uint64_t n_features = m_n_features_in;
-    ar.param("n_features_in", n_features);
-    ar.param("feature_names_in", m_feature_names);
+    const std::uint64_t n_features = persist_n_features_in(ar);
+    persist_feature_names_in(ar);
     if (n_features != 0) {
         ar.array("fit_X", m_fit_X);
         if (m_task == "classifier") {
@@ -88,10 +83,7 @@ void kneighbors::persist(Archive& ar) {
             ar.array("y", m_y_values);
         }
     }
-    if constexpr (Archive::loading()) {
-        m_n_features_in = static_cast<std::size_t>(n_features);
-        validate_loaded(ar.file());
-    }
+    end_load(ar, n_features);
 }
 
 }  // namespace fitstore

@@ -3,20 +3,16 @@
 // the type with svc.
 #pragma once
 
-#include <memory>
-
 #include "fitstore/estimators/svm_classifier.hpp"
 #include "fitstore/registry.hpp"
 
 namespace fitstore {
 
-class nu_svc : public svm_classifier {
+class nu_svc : public svm_estimator<nu_svc, svm_classifier, svm_type::nu_svc> {
 public:
-    nu_svc() : svm_classifier(svm_params{}, svm_type::nu_svc) {}
-    explicit nu_svc(svm_params params) : svm_classifier(std::move(params), svm_type::nu_svc) {}
+    using svm_estimator::svm_estimator;
 
     std::string type_name() const override { return "nu_svc"; }
-    std::shared_ptr<estimator> clone_unfitted() const override { return std::make_shared<nu_svc>(params()); }
 };
 
 }  // namespace fitstore

@@ -3,18 +3,15 @@
 // does: +1 only for a decision value > 0.
 #pragma once
 
-#include <memory>
-
 #include "fitstore/csr_matrix.hpp"
 #include "fitstore/estimators/svm_base.hpp"
 #include "fitstore/registry.hpp"
 
 namespace fitstore {
 
-class one_class_svm : public svm_base {
+class one_class_svm : public svm_estimator<one_class_svm, svm_base, svm_type::one_class> {
 public:
-    one_class_svm() : svm_base(svm_params{}, svm_type::one_class) {}
-    explicit one_class_svm(svm_params params) : svm_base(std::move(params), svm_type::one_class) {}
+    using svm_estimator::svm_estimator;
 
     /// scikit-learn's offset_ (shape [1]): decision_function = score_samples - offset.
     const ndarray<double>& offset() const noexcept { return m_offset; }
@@ -24,7 +21,6 @@ public:
     ndarray<double> decision_function(const csr_matrix& X) const;
 
     std::string type_name() const override { return "one_class_svm"; }
-    std::shared_ptr<estimator> clone_unfitted() const override { return std::make_shared<one_class_svm>(params()); }
     bool is_outlier_detector() const override { return true; }
 
 protected:

@@ -7,13 +7,13 @@
 #include <vector>
 
 #include "fitstore/archive.hpp"
-#include "fitstore/estimators/estimator.hpp"
+#include "fitstore/estimators/basic_estimator.hpp"
 #include "fitstore/ndarray.hpp"
 #include "fitstore/registry.hpp"
 
 namespace fitstore {
 
-class standard_scaler : public estimator {
+class standard_scaler : public basic_estimator {
 public:
     standard_scaler() = default;
     standard_scaler(bool with_mean, bool with_std) : m_with_mean(with_mean), m_with_std(with_std) {}
@@ -29,9 +29,6 @@ public:
     /// Samples seen at fit time.
     std::uint64_t n_samples_seen() const noexcept { return m_n_samples_seen; }
 
-    bool fitted() const override { return m_n_features_in != 0; }
-    std::size_t n_features_in() const override { return m_n_features_in; }
-    std::vector<std::string> feature_names_in() const override { return m_feature_names; }
     std::string type_name() const override { return "standard_scaler"; }
     std::shared_ptr<estimator> clone_unfitted() const override {
         return std::make_shared<standard_scaler>(m_with_mean, m_with_std);
@@ -42,17 +39,13 @@ public:
     void persist(Archive& ar) {
         ar.param("with_mean", m_with_mean);
         ar.param("with_std", m_with_std);
-        std::uint64_t n_features = m_n_features_in;
-        ar.param("n_features_in", n_features);
+        const std::uint64_t n_features = persist_n_features_in(ar);
         ar.param("n_samples_seen", m_n_samples_seen);
-        ar.param("feature_names_in", m_feature_names);
+        persist_feature_names_in(ar);
         ar.array("mean", m_mean);
         ar.array("var", m_var);
         ar.array("scale", m_scale);
-        if constexpr (Archive::loading()) {
-            m_n_features_in = static_cast<std::size_t>(n_features);
-            validate_loaded(ar.file());
-        }
+        end_load(ar, n_features);
     }
 
 protected:
@@ -61,16 +54,14 @@ protected:
     /// y is ignored, whatever its kind (as scikit-learn's StandardScaler.fit does).
     void do_fit_targets(const ndarray<double>& X, const targets& y, const std::vector<std::string>& feature_names) override;
     ndarray<double> do_transform(const ndarray<double>& X) const override;
+    /// Checks a loaded scaler's array shapes; throws format_error naming `file`.
+    void validate_loaded(const std::string& file) const override;
 
 private:
-    /// Checks a loaded scaler's array shapes; throws format_error naming `file`.
-    void validate_loaded(const std::string& file) const;
 
     bool m_with_mean = true;
     bool m_with_std = true;
-    std::size_t m_n_features_in = 0;
     std::uint64_t m_n_samples_seen = 0;
-    std::vector<std::string> m_feature_names;
     ndarray<double> m_mean;
     ndarray<double> m_var;
     ndarray<double> m_scale;

@@ -4,20 +4,16 @@
 // with nu_svc in svm_classifier / svm_base.
 #pragma once
 
-#include <memory>
-
 #include "fitstore/estimators/svm_classifier.hpp"
 #include "fitstore/registry.hpp"
 
 namespace fitstore {
 
-class svc : public svm_classifier {
+class svc : public svm_estimator<svc, svm_classifier, svm_type::c_svc> {
 public:
-    svc() : svm_classifier(svm_params{}, svm_type::c_svc) {}
-    explicit svc(svm_params params) : svm_classifier(std::move(params), svm_type::c_svc) {}
+    using svm_estimator::svm_estimator;
 
     std::string type_name() const override { return "svc"; }
-    std::shared_ptr<estimator> clone_unfitted() const override { return std::make_shared<svc>(params()); }
 };
 
 }  // namespace fitstore

@@ -18,7 +18,7 @@
 #include "fitstore/archive.hpp"
 #include "fitstore/csr_matrix.hpp"
 #include "fitstore/estimators/class_labels.hpp"
-#include "fitstore/estimators/estimator.hpp"
+#include "fitstore/estimators/basic_estimator.hpp"
 #include "fitstore/ndarray.hpp"
 #include "fitstore/targets.hpp"
 
@@ -59,7 +59,7 @@ void validate_svm_params(const svm_params& params, svm_type type);
 /// validate_svm_params for svc.
 void validate_svc_params(const svm_params& params);
 
-class svm_base : public estimator {
+class svm_base : public basic_estimator {
 public:
     const svm_params& params() const noexcept { return m_params; }
     /// Changing params does not refit; call fit() again.
@@ -92,10 +92,6 @@ public:
     const ndarray<std::int32_t>& support() const noexcept { return m_support; }
     /// The gamma used (gamma="scale"/"auto" resolved at fit time).
     double fitted_gamma() const noexcept { return m_gamma; }
-
-    bool fitted() const override { return m_n_features_in != 0; }
-    std::size_t n_features_in() const override { return m_n_features_in; }
-    std::vector<std::string> feature_names_in() const override { return m_feature_names; }
 
     /// Decision values with libsvm's signs: n x n_pairs for classifiers (positive
     /// votes for the first class of a pair, pairs (0,1),(0,2),...,(1,2),...), n x 1
@@ -131,6 +127,8 @@ protected:
     /// Reads or writes the fitted arrays; checks them when loading (format_error naming the file).
     template <class Archive>
     void persist_fitted(Archive& ar);
+    /// Checks the loaded params and fitted arrays; throws format_error naming `file`.
+    void validate_loaded(const std::string& file) const override;
 
     /// Fitted class labels (classifiers), probA / probB and offset live in the base so
     /// one fit and one validation serve every type; the derived types expose them.
@@ -145,21 +143,36 @@ private:
     void fit_input(const input& X, const targets& y, const std::vector<std::string>& feature_names);
     ndarray<double> decision_of(const input& X) const;
     void check_input(const input& X) const;
-    void validate_loaded(const std::string& file) const;
+    /// The support vectors: rows `sv_rows` of `X`, kept dense or CSR as `X` is.
+    void set_support_vectors(const input& X, const std::vector<std::size_t>& sv_rows);
     void set_classes(targets classes);
+    /// validate_loaded's checks of the class labels and per-class arrays; returns n_classes.
+    std::size_t validate_loaded_classes(const std::string& file) const;
+    /// validate_loaded's checks of n_support and the support vectors; returns n_SV.
+    std::size_t validate_loaded_support(const std::string& file) const;
 
     svm_params m_params;
     svm_type m_type;
-    std::size_t m_n_features_in = 0;
     double m_gamma = 0.0;
     bool m_sparse = false;
-    std::vector<std::string> m_feature_names;
     ndarray<double> m_support_vectors;
     csr_matrix m_sparse_support_vectors;
     ndarray<double> m_dual_coef;
     ndarray<double> m_intercept;
     ndarray<std::int32_t> m_n_support;
     ndarray<std::int32_t> m_support;
+};
+
+/// What each registered libsvm type adds to its family base (svm_classifier,
+/// svm_regressor or svm_base): its svm_type, the two constructors and an
+/// unfitted clone. `Derived` still names itself (type_name) and registers.
+template <class Derived, class Base, svm_type Type>
+class svm_estimator : public Base {
+public:
+    svm_estimator() : Base(svm_params{}, Type) {}
+    explicit svm_estimator(svm_params params) : Base(std::move(params), Type) {}
+
+    std::shared_ptr<estimator> clone_unfitted() const override { return std::make_shared<Derived>(this->params()); }
 };
 
 template <class Archive>
@@ -193,10 +206,9 @@ void svm_base::persist_params(Archive& ar) {
 
 template <class Archive>
 void svm_base::persist_fitted(Archive& ar) {
-    std::uint64_t n_features = m_n_features_in;
-    ar.param("n_features_in", n_features);
+    const std::uint64_t n_features = persist_n_features_in(ar);
     ar.param("fitted_gamma", m_gamma);
-    ar.param("feature_names_in", m_feature_names);
+    persist_feature_names_in(ar);
     if (!Archive::loading() || ar.has_param("sparse")) ar.param("sparse", m_sparse);
     if (m_sparse) {
         std::uint64_t n_rows = m_sparse_support_vectors.n_rows;
@@ -226,10 +238,7 @@ void svm_base::persist_fitted(Archive& ar) {
         }
     }
     if (m_type == svm_type::one_class) ar.array("offset", m_offset);
-    if constexpr (Archive::loading()) {
-        m_n_features_in = static_cast<std::size_t>(n_features);
-        validate_loaded(ar.file());
-    }
+    end_load(ar, n_features);
 }
 
 }  // namespace fitstore

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "fitstore/estimators/class_labels.hpp"
-#include "fitstore/estimators/estimator.hpp"
+#include "fitstore/estimators/basic_estimator.hpp"
 #include "fitstore/ndarray.hpp"
 #include "fitstore/targets.hpp"
 
@@ -28,11 +28,8 @@ struct tree_nodes {
     ndarray<std::int64_t> tree_offsets;  ///< [n_trees + 1]
 };
 
-class tree_ensemble : public estimator {
+class tree_ensemble : public basic_estimator {
 public:
-    bool fitted() const override { return m_n_features_in != 0; }
-    std::size_t n_features_in() const override { return m_n_features_in; }
-    std::vector<std::string> feature_names_in() const override { return m_feature_names; }
     bool is_classifier() const override { return m_task == "classifier"; }
     bool is_regressor() const override { return m_task == "regressor"; }
 
@@ -52,22 +49,21 @@ public:
 protected:
     /// `single_tree`: a decision_tree, which must hold exactly one tree.
     explicit tree_ensemble(std::string task, bool single_tree) : m_task(std::move(task)), m_single_tree(single_tree) {}
-    void do_fit(const ndarray<double>& X, const ndarray<std::int64_t>& y, const std::vector<std::string>& feature_names) override;
-    void do_fit_targets(const ndarray<double>& X, const targets& y, const std::vector<std::string>& feature_names) override;
+    /// scikit-learn fits it (the sklearn bridge stores it): both throw usage_error.
+    void do_fit(const ndarray<double>&, const ndarray<std::int64_t>&, const std::vector<std::string>&) override { refuse_fit(); }
+    void do_fit_targets(const ndarray<double>&, const targets&, const std::vector<std::string>&) override { refuse_fit(); }
     ndarray<std::int64_t> do_predict(const ndarray<double>& X) const override;
     targets do_predict_targets(const ndarray<double>& X) const override;
     const std::string& task() const noexcept { return m_task; }
+    /// Throws format_error naming `file` and the field unless the arrays form valid trees.
+    void validate_loaded(const std::string& file) const override;
 
 private:
     /// Leaf reached by row `x` in tree `t` (global node index).
     std::size_t leaf(std::size_t t, const double* x) const;
-    /// Throws format_error naming `file` and the field unless the arrays form valid trees.
-    void validate_loaded(const std::string& file) const;
 
     std::string m_task;  ///< "classifier" or "regressor"
     bool m_single_tree;
-    std::size_t m_n_features_in = 0;
-    std::vector<std::string> m_feature_names;
     std::uint64_t m_n_outputs = 1;
     std::vector<std::int64_t> m_max_depth;  ///< per tree (scikit-learn's tree_.max_depth), for inspect
     targets m_classes;
@@ -77,9 +73,8 @@ private:
 template <class Archive>
 void tree_ensemble::persist(Archive& ar) {
     ar.param("task", m_task);
-    std::uint64_t n_features = m_n_features_in;
-    ar.param("n_features_in", n_features);
-    ar.param("feature_names_in", m_feature_names);
+    const std::uint64_t n_features = persist_n_features_in(ar);
+    persist_feature_names_in(ar);
     ar.param("n_outputs", m_n_outputs);
     ar.param("max_depth", m_max_depth);
     if (n_features != 0) {
@@ -94,10 +89,7 @@ void tree_ensemble::persist(Archive& ar) {
         ar.array("tree_offsets", m_nodes.tree_offsets);
         if (m_task == "classifier") persist_class_labels(ar, m_classes);
     }
-    if constexpr (Archive::loading()) {
-        m_n_features_in = static_cast<std::size_t>(n_features);
-        validate_loaded(ar.file());
-    }
+    end_load(ar, n_features);
 }
 
 }  // namespace fitstore
