@@ -87,38 +87,39 @@ void precomputed_rows(const row_matrix& X, const std::vector<std::size_t>& order
     }
 }
 
-}  // namespace
-
-libsvm_solution train_libsvm(const row_matrix& X, const std::vector<std::size_t>& order, const std::vector<double>& y,
-                             const libsvm_request& request) {
-    const std::size_t n = order.size();
-    if (n > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
-        X.cols >= static_cast<std::size_t>(std::numeric_limits<int>::max()))
-        throw usage_error("", "X", "libsvm indexes samples and features with int; shape too large");
-    const bool precomputed = !X.sparse() && n <= exact_kernel_max_rows;
+/// libsvm's rows of a problem: `nodes` owns them, `rows[r]` is where row r starts.
+struct problem_rows {
     std::vector<svm_node> nodes;
-    std::vector<svm_node*> rows(n);
+    std::vector<svm_node*> rows;
+};
+
+problem_rows make_rows(const row_matrix& X, const std::vector<std::size_t>& order, const kernel_spec& kernel,
+                       bool precomputed) {
+    const std::size_t n = order.size();
+    problem_rows p;
+    p.rows.resize(n);
     if (precomputed) {
-        precomputed_rows(X, order, request.kernel, nodes);
-        for (std::size_t r = 0; r < n; ++r) rows[r] = nodes.data() + r * (n + 2);
+        precomputed_rows(X, order, kernel, p.nodes);
+        for (std::size_t r = 0; r < n; ++r) p.rows[r] = p.nodes.data() + r * (n + 2);
     } else {
         std::vector<std::size_t> first(n);
         for (std::size_t r = 0; r < n; ++r) {
-            first[r] = nodes.size();
-            append_row(X, order[r], nodes);
+            first[r] = p.nodes.size();
+            append_row(X, order[r], p.nodes);
         }
-        for (std::size_t r = 0; r < n; ++r) rows[r] = nodes.data() + first[r];
+        for (std::size_t r = 0; r < n; ++r) p.rows[r] = p.nodes.data() + first[r];
     }
-    std::vector<double> labels = y;
-    svm_problem problem{};
-    problem.l = int(n);
-    problem.y = labels.data();
-    problem.x = rows.data();
+    return p;
+}
 
-    const bool classification = request.type == svm_type::c_svc || request.type == svm_type::nu_svc;
-    std::vector<int> weight_label(request.class_weight.size());
+bool is_classification(svm_type type) { return type == svm_type::c_svc || type == svm_type::nu_svc; }
+
+/// libsvm's parameters for `request`; the class weights point into `weight_label` and `weights`.
+svm_parameter make_parameter(const libsvm_request& request, bool precomputed, std::vector<int>& weight_label,
+                             std::vector<double>& weights) {
+    weight_label.resize(request.class_weight.size());
     for (std::size_t c = 0; c < weight_label.size(); ++c) weight_label[c] = int(c);
-    std::vector<double> weights = request.class_weight;
+    weights = request.class_weight;
     svm_parameter param{};
     param.svm_type = int(request.type);  // svm_type follows libsvm's numbering
     param.kernel_type = precomputed ? PRECOMPUTED : libsvm_kernel_type(request.kernel.kind);
@@ -128,13 +129,63 @@ libsvm_solution train_libsvm(const row_matrix& X, const std::vector<std::size_t>
     param.cache_size = request.cache_size;
     param.eps = request.tol;
     param.C = request.C;
-    param.nr_weight = classification ? int(weights.size()) : 0;
+    param.nr_weight = is_classification(request.type) ? int(weights.size()) : 0;
     param.weight_label = weight_label.data();
     param.weight = weights.data();
     param.nu = request.nu;
     param.p = request.epsilon;
     param.shrinking = request.shrinking ? 1 : 0;
     param.probability = request.probability ? 1 : 0;
+    return param;
+}
+
+/// A trained model's arrays as plain vectors; support vectors named by their row of X (through `order`).
+libsvm_solution solution_of(const svm_model& model, const std::vector<std::size_t>& order, const libsvm_request& request) {
+    const bool classification = is_classification(request.type);
+    libsvm_solution out;
+    const std::size_t nsv = std::size_t(model.l);
+    const std::size_t k = std::size_t(model.nr_class);
+    if (classification) {
+        for (std::size_t c = 0; c < k; ++c)
+            if (model.label[c] != int(c))
+                throw error("", "libsvm", "unexpected class order from libsvm (label " + std::to_string(model.label[c]) +
+                                               " at position " + std::to_string(c) + ")");
+        for (std::size_t c = 0; c < k; ++c) out.n_sv.push_back(model.nSV[c]);
+    }
+    out.coef_rows = classification ? k - 1 : 1;
+    out.sv_rows.resize(nsv);
+    out.sv_coef.resize(out.coef_rows * nsv);
+    for (std::size_t s = 0; s < nsv; ++s) {
+        out.sv_rows[s] = order[std::size_t(model.sv_indices[s] - 1)];
+        for (std::size_t r = 0; r < out.coef_rows; ++r) out.sv_coef[r * nsv + s] = model.sv_coef[r][s];
+    }
+    const std::size_t n_rho = classification ? k * (k - 1) / 2 : 1;
+    out.rho.assign(model.rho, model.rho + n_rho);
+    if (classification && request.probability && model.probA && model.probB) {
+        out.prob_a.assign(model.probA, model.probA + n_rho);
+        out.prob_b.assign(model.probB, model.probB + n_rho);
+    }
+    return out;
+}
+
+}  // namespace
+
+libsvm_solution train_libsvm(const row_matrix& X, const std::vector<std::size_t>& order, const std::vector<double>& y,
+                             const libsvm_request& request) {
+    const std::size_t n = order.size();
+    if (n > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
+        X.cols >= static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        throw usage_error("", "X", "libsvm indexes samples and features with int; shape too large");
+    const bool precomputed = !X.sparse() && n <= exact_kernel_max_rows;
+    problem_rows rows = make_rows(X, order, request.kernel, precomputed);
+    std::vector<double> labels = y;
+    svm_problem problem{};
+    problem.l = int(n);
+    problem.y = labels.data();
+    problem.x = rows.rows.data();
+    std::vector<int> weight_label;
+    std::vector<double> weights;
+    const svm_parameter param = make_parameter(request, precomputed, weight_label, weights);
     if (const char* message = svm_check_parameter(&problem, &param)) throw usage_error("", "libsvm", message);
 
     std::unique_ptr<svm_model, model_deleter> model;
@@ -146,31 +197,7 @@ libsvm_solution train_libsvm(const row_matrix& X, const std::vector<std::size_t>
         model.reset(svm_train(&problem, &param));
     }
     if (!model) throw usage_error("", "libsvm", "svm_train failed");
-
-    libsvm_solution out;
-    const std::size_t nsv = std::size_t(model->l);
-    const std::size_t k = std::size_t(model->nr_class);
-    if (classification) {
-        for (std::size_t c = 0; c < k; ++c)
-            if (model->label[c] != int(c))
-                throw error("", "libsvm", "unexpected class order from libsvm (label " + std::to_string(model->label[c]) +
-                                               " at position " + std::to_string(c) + ")");
-        for (std::size_t c = 0; c < k; ++c) out.n_sv.push_back(model->nSV[c]);
-    }
-    out.coef_rows = classification ? k - 1 : 1;
-    out.sv_rows.resize(nsv);
-    out.sv_coef.resize(out.coef_rows * nsv);
-    for (std::size_t s = 0; s < nsv; ++s) {
-        out.sv_rows[s] = order[std::size_t(model->sv_indices[s] - 1)];
-        for (std::size_t r = 0; r < out.coef_rows; ++r) out.sv_coef[r * nsv + s] = model->sv_coef[r][s];
-    }
-    const std::size_t n_rho = classification ? k * (k - 1) / 2 : 1;
-    out.rho.assign(model->rho, model->rho + n_rho);
-    if (classification && request.probability && model->probA && model->probB) {
-        out.prob_a.assign(model->probA, model->probA + n_rho);
-        out.prob_b.assign(model->probB, model->probB + n_rho);
-    }
-    return out;
+    return solution_of(*model, order, request);
 }
 
 struct libsvm_predictor::impl {
@@ -196,7 +223,7 @@ libsvm_predictor::libsvm_predictor(const svm_base& m) : m_impl(std::make_unique<
         append_row(sv, i, s.nodes);
     }
     for (std::size_t i = 0; i < nsv; ++i) s.rows.push_back(s.nodes.data() + first[i]);
-    const bool classification = m.type() == svm_type::c_svc || m.type() == svm_type::nu_svc;
+    const bool classification = is_classification(m.type());
     const std::size_t coef_rows = m.dual_coef().shape(0);
     // Undo scikit-learn's binary sign flip: libsvm wants its own signs.
     const double sign = classification && coef_rows == 1 ? -1.0 : 1.0;

@@ -520,12 +520,7 @@ std::size_t svm_base::validate_loaded_classes(const std::string& file) const {
     // that product or make predict loop for hours.
     if (k > max_classes)
         fail("arrays.classes", "expected at most " + std::to_string(max_classes) + " classes, found " + std::to_string(k));
-    bool increasing = false;
-    try {
-        increasing = m_classes.unique() == m_classes;
-    } catch (const usage_error&) {  // NaN labels
-    }
-    if (!increasing) fail("arrays.classes", "expected strictly increasing labels");
+    if (!strictly_increasing(m_classes)) fail("arrays.classes", "expected strictly increasing labels");
     expect_shape(file, "n_support", m_n_support.shape(), {k});
     expect_shape(file, "class_weight", m_class_weight.shape(), {k});
     const std::size_t n_pairs = k * (k - 1) / 2;

@@ -68,6 +68,70 @@ double row_matrix::squared_norm(std::size_t r) const {
     return s;
 }
 
+namespace {
+
+/// Rows [r0, r0 + rows) of `X` as dense row-major values: X's own memory, or
+/// (CSR) densified into `scratch`.
+const double* dense_block(const row_matrix& X, std::size_t r0, std::size_t rows, std::vector<double>& scratch) {
+    const std::size_t d = X.cols;
+    if (!X.sparse()) return X.dense + r0 * d;
+    scratch.assign(rows * d, 0.0);
+    for (std::size_t b = 0; b < rows; ++b)
+        for (auto k = X.indptr[r0 + b]; k < X.indptr[r0 + b + 1]; ++k) scratch[b * d + std::size_t(X.indices[k])] = X.data[k];
+    return scratch.data();
+}
+
+/// kernel = X_block . SV^T (rows x n_SV): GEMM for dense support vectors, sparse dot products for CSR ones.
+void dot_block(const double* xb, std::size_t rows, std::size_t d, const row_matrix& sv, xt::xtensor<double, 2>& kernel) {
+    const std::size_t nsv = sv.rows;
+    kernel.resize({rows, nsv});
+    if (nsv == 0) return;
+    if (!sv.sparse()) {
+        const std::array<std::size_t, 2> xs{rows, d}, ss{nsv, d};
+        const auto xa = xt::adapt(xb, rows * d, xt::no_ownership(), xs);
+        const auto sa = xt::adapt(sv.dense, nsv * d, xt::no_ownership(), ss);
+        xt::blas::gemm(xa, sa, kernel, false, true);
+        return;
+    }
+    for (std::size_t b = 0; b < rows; ++b) {
+        const double* x = xb + b * d;
+        double* row = kernel.data() + b * nsv;
+        for (std::size_t s = 0; s < nsv; ++s) {
+            double dot = 0.0;
+            for (auto k = sv.indptr[s]; k < sv.indptr[s + 1]; ++k) dot += sv.data[k] * x[sv.indices[k]];
+            row[s] = dot;
+        }
+    }
+}
+
+/// Turns the dot products `kv` (rows x n_SV) into kernel values in place.
+void apply_kernel(const kernel_spec& spec, const double* xb, std::size_t rows, std::size_t d,
+                  const std::vector<double>& sv_norm, double* kv) {
+    const std::size_t nsv = sv_norm.size();
+    for (std::size_t b = 0; b < rows; ++b) {
+        double* row = kv + b * nsv;
+        switch (spec.kind) {
+            case kernel_kind::linear: break;
+            case kernel_kind::poly:
+                for (std::size_t s = 0; s < nsv; ++s) row[s] = powi(spec.gamma * row[s] + spec.coef0, spec.degree);
+                break;
+            case kernel_kind::rbf: {
+                double x_norm = 0.0;
+                const double* x = xb + b * d;
+                for (std::size_t f = 0; f < d; ++f) x_norm += x[f] * x[f];
+                for (std::size_t s = 0; s < nsv; ++s)
+                    row[s] = std::exp(-spec.gamma * std::max(0.0, x_norm + sv_norm[s] - 2.0 * row[s]));
+                break;
+            }
+            case kernel_kind::sigmoid:
+                for (std::size_t s = 0; s < nsv; ++s) row[s] = std::tanh(spec.gamma * row[s] + spec.coef0);
+                break;
+        }
+    }
+}
+
+}  // namespace
+
 void for_each_kernel_block(const row_matrix& X, const row_matrix& sv, const kernel_spec& spec,
                            const std::function<void(std::size_t, std::size_t, const double*)>& consume) {
     const std::size_t n = X.rows, d = X.cols, nsv = sv.rows;
@@ -83,53 +147,10 @@ void for_each_kernel_block(const row_matrix& X, const row_matrix& sv, const kern
     std::vector<double> x_block;
     for (std::size_t r0 = 0; r0 < n; r0 += block) {
         const std::size_t rows = std::min(block, n - r0);
-        const double* xb = X.sparse() ? nullptr : X.dense + r0 * d;
-        if (X.sparse()) {
-            x_block.assign(rows * d, 0.0);
-            for (std::size_t b = 0; b < rows; ++b)
-                for (auto k = X.indptr[r0 + b]; k < X.indptr[r0 + b + 1]; ++k) x_block[b * d + std::size_t(X.indices[k])] = X.data[k];
-            xb = x_block.data();
-        }
-        kernel.resize({rows, nsv});
-        double* kv = kernel.data();
-        if (nsv == 0) {
-        } else if (!sv.sparse()) {
-            const std::array<std::size_t, 2> xs{rows, d}, ss{nsv, d};
-            const auto xa = xt::adapt(xb, rows * d, xt::no_ownership(), xs);
-            const auto sa = xt::adapt(sv.dense, nsv * d, xt::no_ownership(), ss);
-            xt::blas::gemm(xa, sa, kernel, false, true);  // kernel = X_block . SV^T
-        } else {
-            for (std::size_t b = 0; b < rows; ++b) {
-                const double* x = xb + b * d;
-                double* row = kv + b * nsv;
-                for (std::size_t s = 0; s < nsv; ++s) {
-                    double dot = 0.0;
-                    for (auto k = sv.indptr[s]; k < sv.indptr[s + 1]; ++k) dot += sv.data[k] * x[sv.indices[k]];
-                    row[s] = dot;
-                }
-            }
-        }
-        for (std::size_t b = 0; b < rows; ++b) {
-            double* row = kv + b * nsv;
-            switch (spec.kind) {
-                case kernel_kind::linear: break;
-                case kernel_kind::poly:
-                    for (std::size_t s = 0; s < nsv; ++s) row[s] = powi(spec.gamma * row[s] + spec.coef0, spec.degree);
-                    break;
-                case kernel_kind::rbf: {
-                    double x_norm = 0.0;
-                    const double* x = xb + b * d;
-                    for (std::size_t f = 0; f < d; ++f) x_norm += x[f] * x[f];
-                    for (std::size_t s = 0; s < nsv; ++s)
-                        row[s] = std::exp(-spec.gamma * std::max(0.0, x_norm + sv_norm[s] - 2.0 * row[s]));
-                    break;
-                }
-                case kernel_kind::sigmoid:
-                    for (std::size_t s = 0; s < nsv; ++s) row[s] = std::tanh(spec.gamma * row[s] + spec.coef0);
-                    break;
-            }
-        }
-        consume(r0, rows, kv);
+        const double* xb = dense_block(X, r0, rows, x_block);
+        dot_block(xb, rows, d, sv, kernel);
+        apply_kernel(spec, xb, rows, d, sv_norm, kernel.data());
+        consume(r0, rows, kernel.data());
     }
 }
 

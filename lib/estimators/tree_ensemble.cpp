@@ -133,12 +133,7 @@ void tree_ensemble::validate_loaded(const std::string& file) const {
     if (is_classifier()) {
         k = m_classes.size();
         if (k < 1 || k > max_classes) fail("arrays.classes", "expected 1 to " + std::to_string(max_classes) + " classes, found " + std::to_string(k));
-        bool increasing = false;
-        try {
-            increasing = m_classes.unique() == m_classes;
-        } catch (const usage_error&) {  // NaN labels
-        }
-        if (!increasing) fail("arrays.classes", "expected strictly increasing labels");
+        if (!strictly_increasing(m_classes)) fail("arrays.classes", "expected strictly increasing labels");
     }
     const auto& vs = m_nodes.value.shape();
     if (vs.size() != 3 || vs[0] != N || vs[1] != 1 || (is_classifier() ? vs[2] < k : vs[2] != 1))
@@ -146,23 +141,27 @@ void tree_ensemble::validate_loaded(const std::string& file) const {
                                  "], found " + shape_to_string(vs));
     if (offsets[0] != 0 || offsets[T] != static_cast<std::int64_t>(N))
         fail("arrays.tree_offsets", "expected to start at 0 and end at the node count " + std::to_string(N));
+    for (std::size_t t = 0; t < T; ++t) validate_loaded_tree(file, t);
+}
+
+void tree_ensemble::validate_loaded_tree(const std::string& file, std::size_t t) const {
+    auto fail = [&](const std::string& field, const std::string& message) { throw format_error(file, field, message); };
     const std::int64_t d = static_cast<std::int64_t>(n_features_in());
-    for (std::size_t t = 0; t < T; ++t) {
-        const std::int64_t lo = offsets[t], hi = offsets[t + 1];
-        if (hi <= lo) fail("arrays.tree_offsets", "tree " + std::to_string(t) + " has no nodes (offsets must increase)");
-        const std::int64_t size = hi - lo;
-        for (std::int64_t i = 0; i < size; ++i) {
-            const std::size_t g = static_cast<std::size_t>(lo + i);
-            const std::int64_t l = m_nodes.children_left[g], r = m_nodes.children_right[g];
-            const std::string at = " at node " + std::to_string(i) + " of tree " + std::to_string(t);
-            if (l == -1 && r == -1) continue;
-            // Depth-first numbering puts children after their parent; requiring it
-            // rules out cycles, so prediction always reaches a leaf.
-            if (l <= i || l >= size) fail("arrays.children_left", "child index " + std::to_string(l) + " out of (node, tree size)" + at);
-            if (r <= i || r >= size) fail("arrays.children_right", "child index " + std::to_string(r) + " out of (node, tree size)" + at);
-            const std::int64_t f = m_nodes.feature[g];
-            if (f < 0 || f >= d) fail("arrays.feature", "feature " + std::to_string(f) + " out of [0, " + std::to_string(d) + ")" + at);
-        }
+    const auto& offsets = m_nodes.tree_offsets;
+    const std::int64_t lo = offsets[t], hi = offsets[t + 1];
+    if (hi <= lo) fail("arrays.tree_offsets", "tree " + std::to_string(t) + " has no nodes (offsets must increase)");
+    const std::int64_t size = hi - lo;
+    for (std::int64_t i = 0; i < size; ++i) {
+        const std::size_t g = static_cast<std::size_t>(lo + i);
+        const std::int64_t l = m_nodes.children_left[g], r = m_nodes.children_right[g];
+        const std::string at = " at node " + std::to_string(i) + " of tree " + std::to_string(t);
+        if (l == -1 && r == -1) continue;
+        // Depth-first numbering puts children after their parent; requiring it
+        // rules out cycles, so prediction always reaches a leaf.
+        if (l <= i || l >= size) fail("arrays.children_left", "child index " + std::to_string(l) + " out of (node, tree size)" + at);
+        if (r <= i || r >= size) fail("arrays.children_right", "child index " + std::to_string(r) + " out of (node, tree size)" + at);
+        const std::int64_t f = m_nodes.feature[g];
+        if (f < 0 || f >= d) fail("arrays.feature", "feature " + std::to_string(f) + " out of [0, " + std::to_string(d) + ")" + at);
     }
 }
 

@@ -12,6 +12,15 @@
 
 namespace fitstore {
 
+/// True when `classes` are sorted without repeats, as loaded class labels must be (false for NaN labels).
+inline bool strictly_increasing(const targets& classes) {
+    try {
+        return classes.unique() == classes;
+    } catch (const usage_error&) {  // NaN labels
+        return false;
+    }
+}
+
 /// Saves or loads `classes`; an absent `classes_kind` param means int64 (files
 /// written before the param existed). Throws format_error naming the field.
 template <class Archive>

@@ -61,6 +61,8 @@ protected:
 private:
     /// Leaf reached by row `x` in tree `t` (global node index).
     std::size_t leaf(std::size_t t, const double* x) const;
+    /// validate_loaded's checks of tree `t`'s child and feature indices.
+    void validate_loaded_tree(const std::string& file, std::size_t t) const;
 
     std::string m_task;  ///< "classifier" or "regressor"
     bool m_single_tree;
