@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "io/heap_buffer.hpp"
 #include "io/huge_pages.hpp"
 
 namespace fitstore {
@@ -39,6 +40,13 @@ std::shared_ptr<void> allocate_buffer(std::size_t bytes, bool zero) {
     if (alignment == huge_page) detail::advise_huge_pages(p, rounded);
     if (zero) std::memset(p, 0, bytes);
     return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
+}
+
+any_array any_array::allocate(dtype type, shape_t shape, bool zero) {
+    const std::size_t bytes = byte_count(shape, type);
+    auto owner = allocate_buffer(bytes, zero);
+    void* data = owner.get();
+    return any_array(type, std::move(shape), std::move(owner), data, storage_kind::heap);
 }
 
 std::string shape_to_string(const shape_t& shape) {

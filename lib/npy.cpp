@@ -11,6 +11,7 @@
 
 #include "fitstore/errors.hpp"
 #include "io/atomic_target.hpp"
+#include "io/heap_buffer.hpp"
 #include "io/posix_file.hpp"
 
 namespace fitstore {

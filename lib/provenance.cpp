@@ -21,7 +21,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <memory>
 
 #include "build_info.hpp"
@@ -29,6 +28,7 @@
 #include "fitstore/manifest.hpp"
 #include "io/posix_file.hpp"
 #include "io/sha256.hpp"
+#include "io/utc_time.hpp"
 
 namespace fitstore {
 namespace {
@@ -133,14 +133,7 @@ std::string file_sha256(const std::string& path) {
     return h.hex();
 }
 
-std::string utc_timestamp() {
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return buf;
-}
+std::string utc_timestamp() { return detail::utc_now("%Y-%m-%dT%H:%M:%SZ"); }
 
 json software_provenance() {
     json s;

@@ -14,6 +14,7 @@
 
 #include "codecs/codec_choice.hpp"
 #include "fitstore/manifest.hpp"
+#include "io/heap_buffer.hpp"
 #include "io/pipelined_hash.hpp"
 #include "io/posix_file.hpp"
 #include "io/thread_pool.hpp"

@@ -32,9 +32,6 @@ enum class storage_kind : std::uint8_t {
 std::size_t element_count(const shape_t& shape);
 /// Bytes needed for `shape` of `type`; throws format_error on overflow.
 std::size_t byte_count(const shape_t& shape, dtype type);
-/// Page-aligned heap buffer of `bytes` bytes (huge pages advised when large),
-/// zero-filled when `zero` is set. Never returns null for bytes > 0.
-std::shared_ptr<void> allocate_buffer(std::size_t bytes, bool zero);
 /// "[3, 4]" for messages and inspect output.
 std::string shape_to_string(const shape_t& shape);
 
@@ -45,13 +42,9 @@ public:
     any_array(dtype type, shape_t shape, std::shared_ptr<void> owner, void* data, storage_kind storage)
         : m_type(type), m_shape(std::move(shape)), m_owner(std::move(owner)), m_data(data), m_storage(storage) {}
 
-    /// A new zero-filled heap array.
-    static any_array allocate(dtype type, shape_t shape, bool zero = true) {
-        const std::size_t bytes = byte_count(shape, type);
-        auto owner = allocate_buffer(bytes, zero);
-        void* data = owner.get();
-        return any_array(type, std::move(shape), std::move(owner), data, storage_kind::heap);
-    }
+    /// A new heap array (page-aligned; huge pages advised when large), zero-filled
+    /// when `zero` is set. Throws format_error if the size overflows, std::bad_alloc.
+    static any_array allocate(dtype type, shape_t shape, bool zero = true);
 
     dtype type() const noexcept { return m_type; }
     const shape_t& shape() const noexcept { return m_shape; }

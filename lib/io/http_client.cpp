@@ -237,7 +237,7 @@ struct borrowed_handle {
     ~borrowed_handle() { owner.release(handle); }
 };
 
-enum class outcome { done, retry, fail };
+enum class outcome { done, retry, fail, redirect };
 
 }  // namespace
 
@@ -277,6 +277,119 @@ struct perform_args {
     const std::atomic<bool>* cancel;
 };
 
+/// Readies `a` for one attempt of `sent`, its body going to `sink`.
+void start_attempt(attempt& a, const perform_args& args, const body_sink& sink, const http_request& sent) {
+    a.sink = sink;
+    if (sink.vec) sink.vec->clear();
+    a.stall = args.settings.stall_timeout;
+    a.cancel = args.cancel;
+    a.total_received = &args.state.received;
+    a.progress = &args.progress;
+    a.upload = static_cast<const std::uint8_t*>(sent.body);
+    a.upload_size = sent.body_size;
+}
+
+/// Sets every option of handle `c` for `sent` (callbacks into `a`, errors into
+/// `curl_error`); returns the header list, which the caller frees after the transfer.
+curl_slist* configure_handle(CURL* c, const http_request& sent, const http_settings& s, attempt& a, char* curl_error) {
+    curl_slist* list = nullptr;
+    for (const auto& [k, v] : sent.headers) list = curl_slist_append(list, (k + ": " + v).c_str());
+    // curl adds "Expect: 100-continue" to large uploads; S3-compatible servers vary in support.
+    list = curl_slist_append(list, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, sent.url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(s.connect_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &a);
+    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024L);
+    if (!s.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, s.ca_file.c_str());
+    if (sent.method == "HEAD") {
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (sent.method == "PUT") {
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
+        curl_easy_setopt(c, CURLOPT_READDATA, &a);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(sent.body_size));
+    } else if (sent.method == "POST") {
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
+        curl_easy_setopt(c, CURLOPT_READDATA, &a);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(sent.body_size));
+    } else if (sent.method != "GET") {
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, sent.method.c_str());
+    }
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error);
+    return list;
+}
+
+/// What to do after a transfer that libcurl reported as failed: retry the transient errors.
+outcome transfer_failure(CURLcode code, const attempt& a, const char* curl_error, const http_settings& s,
+                         std::string& failure) {
+    failure = a.stalled ? "no data received for " + std::to_string(s.stall_timeout.count()) + " ms (timeout)"
+                        : std::string(curl_error[0] ? curl_error : curl_easy_strerror(code));
+    if (code == CURLE_PARTIAL_FILE)
+        failure = "truncated body: received " + std::to_string(a.received) + " bytes before the connection closed";
+    switch (code) {
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_RECV_ERROR:
+        case CURLE_SEND_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_PARTIAL_FILE:
+        case CURLE_ABORTED_BY_CALLBACK: return outcome::retry;
+        default: return outcome::fail;
+    }
+}
+
+/// The URL a 3xx response at `url` sends the request to; throws io_error for a
+/// refused cross-host redirect or more than 5 redirects in a row.
+std::string redirect_target(const std::string& url, const std::string& location, const url_parts& origin,
+                            const http_settings& s, unsigned& redirects) {
+    const std::string target = resolve_location(url, location);
+    const url_parts next = parse_url(target);
+    if (!same_origin(origin, next) && !s.allow_cross_host_redirects)
+        throw io_error(url, "", "redirect to another host refused: " + target + " (allow_cross_host_redirects is off)");
+    if (++redirects > 5) throw io_error(url, "", "more than 5 redirects");
+    return target;
+}
+
+/// What to do with a finished attempt: done, retry (transient: dropped or
+/// stalled connections, 5xx, 429, a short body `accept` refused), fail, or
+/// redirect (a 3xx with a Location header). `failure` says why for retry and fail.
+outcome classify(CURLcode code, const attempt& a, const char* curl_error, const http_settings& s,
+                 const http_request& sent, const http_response& response,
+                 const std::function<void(const http_response&, std::size_t received)>& accept, std::string& failure) {
+    if (code != CURLE_OK) return transfer_failure(code, a, curl_error, s, failure);
+    if (a.status >= 300 && a.status < 400 && a.status != 304) {
+        if (response.header("location")) return outcome::redirect;
+        failure = "HTTP " + std::to_string(a.status) + " redirect without a Location header";
+        return outcome::fail;
+    }
+    if (a.status >= 500 || a.status == 429) {
+        failure = describe_status(a.status, a.error_body);
+        return outcome::retry;
+    }
+    if (a.status >= 200 && a.status < 300 && sent.method != "HEAD") {
+        try {
+            accept(response, a.received);
+        } catch (const io_error& e) {
+            // A short body is transient (a dropped connection); retry it.
+            failure = e.message();
+            return outcome::retry;
+        }
+    }
+    return outcome::done;
+}
+
 /// One request with retries and redirects. The body goes to `sink`; `accept`
 /// judges a 2xx response (range checks) and may throw. Returns the final
 /// response; non-2xx statuses are returned once no retry is left.
@@ -291,114 +404,30 @@ http_response perform(const perform_args& args, http_request request, const body
         http_request sent = request;
         if (args.hook) args.hook(sent);
         borrowed_handle h(args.state);
-        CURL* c = h.handle;
-        curl_easy_reset(c);
+        curl_easy_reset(h.handle);
         attempt a;
-        a.sink = sink;
-        if (sink.vec) sink.vec->clear();
-        a.stall = s.stall_timeout;
-        a.cancel = args.cancel;
-        a.total_received = &args.state.received;
-        a.progress = &args.progress;
-        a.upload = static_cast<const std::uint8_t*>(sent.body);
-        a.upload_size = sent.body_size;
-        curl_slist* list = nullptr;
-        for (const auto& [k, v] : sent.headers) list = curl_slist_append(list, (k + ": " + v).c_str());
-        // curl adds "Expect: 100-continue" to large uploads; S3-compatible servers vary in support.
-        list = curl_slist_append(list, "Expect:");
-        curl_easy_setopt(c, CURLOPT_URL, sent.url.c_str());
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(s.connect_timeout.count()));
-        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &a);
-        curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-        curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024L);
-        if (!s.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, s.ca_file.c_str());
-        if (sent.method == "HEAD") {
-            curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-        } else if (sent.method == "PUT") {
-            curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-            curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
-            curl_easy_setopt(c, CURLOPT_READDATA, &a);
-            curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(sent.body_size));
-        } else if (sent.method == "POST") {
-            curl_easy_setopt(c, CURLOPT_POST, 1L);
-            curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
-            curl_easy_setopt(c, CURLOPT_READDATA, &a);
-            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(sent.body_size));
-        } else if (sent.method != "GET") {
-            curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, sent.method.c_str());
-        }
+        start_attempt(a, args, sink, sent);
         char curl_error[CURL_ERROR_SIZE] = {};
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error);
+        curl_slist* list = configure_handle(h.handle, sent, s, a, curl_error);
         args.state.requests.fetch_add(1);
-        const CURLcode code = curl_easy_perform(c);
+        const CURLcode code = curl_easy_perform(h.handle);
         curl_slist_free_all(list);
-        const std::string where = sent.method + " " + request.url;
 
         if (a.over_cap)
             throw format_error(request.url, "", "server sent more than the expected " + std::to_string(sink.cap) +
                                                     " bytes; transfer cut off (" + sent.method + ")");
         if (args.cancel && args.cancel->load()) throw io_error(request.url, "", "cancelled");
 
-        outcome result = outcome::done;
-        std::string failure;
         http_response response;
         response.status = a.status;
         response.headers = a.headers;
         response.body_bytes = a.received;
-        if (code != CURLE_OK) {
-            failure = a.stalled ? "no data received for " + std::to_string(s.stall_timeout.count()) + " ms (timeout)"
-                                : std::string(curl_error[0] ? curl_error : curl_easy_strerror(code));
-            switch (code) {
-                case CURLE_COULDNT_CONNECT:
-                case CURLE_OPERATION_TIMEDOUT:
-                case CURLE_RECV_ERROR:
-                case CURLE_SEND_ERROR:
-                case CURLE_GOT_NOTHING:
-                case CURLE_PARTIAL_FILE:
-                case CURLE_ABORTED_BY_CALLBACK:
-                    result = outcome::retry;
-                    break;
-                default: result = outcome::fail;
-            }
-            if (code == CURLE_PARTIAL_FILE)
-                failure = "truncated body: received " + std::to_string(a.received) + " bytes before the connection closed";
-        } else if (a.status >= 300 && a.status < 400 && a.status != 304) {
-            const auto location = response.header("location");
-            if (!location) {
-                failure = "HTTP " + std::to_string(a.status) + " redirect without a Location header";
-                result = outcome::fail;
-            } else {
-                const std::string target = resolve_location(request.url, *location);
-                const url_parts next = parse_url(target);
-                if (!same_origin(origin, next) && !s.allow_cross_host_redirects)
-                    throw io_error(request.url, "", "redirect to another host refused: " + target +
-                                                        " (allow_cross_host_redirects is off)");
-                if (++redirects > 5) throw io_error(request.url, "", "more than 5 redirects");
-                request.url = target;
-                --tries;  // a redirect is not a failed attempt
-                continue;
-            }
-        } else if (a.status >= 500 || a.status == 429) {
-            failure = describe_status(a.status, a.error_body);
-            result = outcome::retry;
-        } else if (a.status >= 200 && a.status < 300 && sent.method != "HEAD") {
-            try {
-                accept(response, a.received);
-            } catch (const io_error& e) {
-                // A short body is transient (a dropped connection); retry it.
-                failure = e.message();
-                result = outcome::retry;
-            }
+        std::string failure;
+        const outcome result = classify(code, a, curl_error, s, sent, response, accept, failure);
+        if (result == outcome::redirect) {
+            request.url = redirect_target(request.url, *response.header("location"), origin, s, redirects);
+            --tries;  // a redirect is not a failed attempt
+            continue;
         }
         if (result == outcome::done) {
             if (!(a.status >= 200 && a.status < 300) && !a.error_body.empty())
@@ -406,7 +435,7 @@ http_response perform(const perform_args& args, http_request request, const body
             return response;
         }
         if (result == outcome::fail || tries >= s.retries) {
-            const std::string message = where.substr(0, where.find(' ')) + " failed: " + failure +
+            const std::string message = sent.method + " failed: " + failure +
                                         (tries ? " (after " + std::to_string(tries + 1) + " attempts)" : "");
             if (code != CURLE_OK) throw network_error(request.url, "", message);
             throw io_error(request.url, "", message);

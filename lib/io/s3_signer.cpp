@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <ctime>
 #include <map>
 
 #include "fitstore/errors.hpp"
+#include "io/utc_time.hpp"
 
 namespace fitstore::detail {
 namespace {
@@ -113,14 +113,7 @@ aws_credentials aws_credentials::from_environment(const std::string& location) {
     return c;
 }
 
-std::string amz_date_now() {
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-    return text;
-}
+std::string amz_date_now() { return utc_now("%Y%m%dT%H%M%SZ"); }
 
 void sigv4_sign(http_request& request, const aws_credentials& credentials, const std::string& amz_date,
                 const std::string& payload_hash, const std::string& service) {

@@ -111,19 +111,27 @@ py::object node_to_python(const fitstore::stored_object& node, bool read_only_ma
     return py::make_tuple(node.type, node.version, node.params.dump(), arrays, children);
 }
 
-py::list report_to_python(const fitstore::load_report& report) {
+/// One dict per element of `items`, filled by `fill(dict, item)`.
+template <class T, class Fill>
+py::list list_of_dicts(const std::vector<T>& items, const Fill& fill) {
     py::list out;
-    for (const auto& a : report.arrays) {
+    for (const auto& item : items) {
         py::dict d;
+        fill(d, item);
+        out.append(d);
+    }
+    return out;
+}
+
+py::list report_to_python(const fitstore::load_report& report) {
+    return list_of_dicts(report.arrays, [](py::dict& d, const auto& a) {
         d["key"] = a.key;
         d["mapped"] = a.mapped;
         d["reason"] = a.reason;
         d["raw_bytes"] = a.raw_bytes;
         d["stored_bytes"] = a.stored_bytes;
         d["verified"] = a.verified;
-        out.append(d);
-    }
-    return out;
+    });
 }
 
 fitstore::dump_options make_dump_options(const std::string& layout, const std::string& codec, bool shuffle,
@@ -314,14 +322,11 @@ PYBIND11_MODULE(_core, m) {
                 py::gil_scoped_release release;
                 report = fitstore::verify_store(path, options);
             }
-            py::list checks;
-            for (const auto& c : report.checks) {
-                py::dict d;
+            py::list checks = list_of_dicts(report.checks, [](py::dict& d, const auto& c) {
                 d["name"] = c.name;
                 d["passed"] = c.passed;
                 d["detail"] = c.detail;
-                checks.append(d);
-            }
+            });
             py::dict out;
             out["path"] = report.path;
             out["layout"] = std::string(fitstore::layout_name(report.layout));
