@@ -21,6 +21,7 @@
 #include "fitstore/model_selection.hpp"
 #include "fitstore/provenance.hpp"
 #include "fitstore/store.hpp"
+#include "io/heap_buffer.hpp"
 #include "model_io.hpp"
 #include "synthetic_svc.hpp"
 
@@ -80,19 +81,19 @@ struct demo_args {
     std::size_t big_features = 256;
 };
 
-int run_demo(const demo_args& a) {
-    const fs::path dir = a.work_dir.empty() ? fs::temp_directory_path() / ("fitstore_demo_" + std::to_string(::getpid()))
-                                            : fs::path(a.work_dir);
-    fs::create_directories(dir);
+/// Prints each check's line and counts the failures.
+struct demo_checks {
     int failures = 0;
-    auto check = [&](bool ok, const std::string& what) {
+    void operator()(bool ok, const std::string& what) {
         std::cout << "  " << (ok ? "ok  " : "FAIL") << "  " << what << "\n";
         if (!ok) ++failures;
-    };
+    }
+};
 
-    // Part 1: https://scikit-learn.org/stable/model_persistence.html
+/// Part 1 (https://scikit-learn.org/stable/model_persistence.html): clf = svm.SVC(); clf.fit(X, y) on iris,
+/// dumped with provenance in every layout and predicted from a fresh process, copied and mapped.
+void demo_iris_svc(const fs::path& dir, const datasets::dataset& iris, demo_checks& check) {
     std::cout << "== 1. scikit-learn's persistence example: clf = svm.SVC(); clf.fit(X, y) on iris ==\n";
-    const auto iris = datasets::load_iris();
     svc clf;
     clf.fit(iris.X, iris.y, iris.feature_names);
     const auto scores = cross_val_score(clf, iris.X, iris.y, 5);
@@ -127,58 +128,125 @@ int run_demo(const demo_args& a) {
             check(false, std::string(layout_name(l)) + ": " + e.what());
         }
     }
+}
 
-    // Part 1b: the rest of the family: a regressor and a probability model.
-    std::cout << "\n== 1b. svm.SVR() and svm.SVC(probability=True) with string labels, dumped and reloaded mapped ==\n";
-    try {
-        ndarray<double> X3(shape_t{150, 3}), width(shape_t{150});
-        for (std::size_t r = 0; r < 150; ++r) {
-            for (std::size_t f = 0; f < 3; ++f) X3.mutable_data()[r * 3 + f] = iris.X[r * 4 + f];
-            width.mutable_data()[r] = iris.X[r * 4 + 3];
-        }
-        svr regressor;
-        regressor.fit(X3, targets::of_float64(width), {"sepal length (cm)", "sepal width (cm)", "petal length (cm)"});
-        const std::string svr_path = path_for(dir, "iris_svr", layout::directory);
-        dump(regressor, svr_path);
-        const svr reloaded = load<svr>(svr_path, {mmap_mode::r});
-        const auto values = reloaded.predict_values(X3);
-        double ss_res = 0, ss_tot = 0, mean_width = 0;
-        for (double w : width) mean_width += w / 150.0;
-        for (std::size_t r = 0; r < 150; ++r) {
-            ss_res += (width[r] - values[r]) * (width[r] - values[r]);
-            ss_tot += (width[r] - mean_width) * (width[r] - mean_width);
-        }
-        check(values == regressor.predict_values(X3),
-              "svr (petal width from the other three measurements): " + std::to_string(reloaded.n_support_vectors()) +
-                  " support vectors, R^2 " + std::to_string(1 - ss_res / ss_tot) + ", X[0] -> " +
-                  std::to_string(values[0]) + " cm (true " + std::to_string(width[0]) +
-                  "); mmap-loaded predictions identical");
-
-        std::vector<std::string> species;
-        for (auto label : iris.y) species.push_back(iris.target_names.at(std::size_t(label)));
-        svm_params params;
-        params.probability = true;
-        params.random_state = 0;
-        svc probabilistic(params);
-        probabilistic.fit(iris.X, targets::of_strings(species), iris.feature_names);
-        const std::string proba_path = path_for(dir, "iris_svc_proba", layout::blob);
-        dump(probabilistic, proba_path);
-        const svc reloaded_proba = load<svc>(proba_path, {mmap_mode::r});
-        const auto proba = reloaded_proba.predict_proba(iris.X);
-        std::ostringstream row;
-        row << std::setprecision(3);
-        for (std::size_t c = 0; c < 3; ++c)
-            row << (c ? ", " : "") << reloaded_proba.class_labels().strings()[c] << " " << proba[100 * 3 + c];
-        check(proba == probabilistic.predict_proba(iris.X) &&
-                  reloaded_proba.predict_targets(iris.X) == probabilistic.predict_targets(iris.X),
-              "svc(probability=True) on species names: predict(X[100]) -> " +
-                  reloaded_proba.predict_targets(iris.X).strings()[100] + ", predict_proba(X[100]) -> " + row.str() +
-                  " (probA/probB from libsvm's 5-fold CV); mmap-loaded blob gives identical labels and probabilities");
-    } catch (const error& e) {
-        check(false, std::string("svr / probability svc: ") + e.what());
+/// Part 1b, first half: svm.SVR() predicting petal width from the other three measurements.
+void demo_svr(const fs::path& dir, const datasets::dataset& iris, demo_checks& check) {
+    ndarray<double> X3(shape_t{150, 3}), width(shape_t{150});
+    for (std::size_t r = 0; r < 150; ++r) {
+        for (std::size_t f = 0; f < 3; ++f) X3.mutable_data()[r * 3 + f] = iris.X[r * 4 + f];
+        width.mutable_data()[r] = iris.X[r * 4 + 3];
     }
+    svr regressor;
+    regressor.fit(X3, targets::of_float64(width), {"sepal length (cm)", "sepal width (cm)", "petal length (cm)"});
+    const std::string svr_path = path_for(dir, "iris_svr", layout::directory);
+    dump(regressor, svr_path);
+    const svr reloaded = load<svr>(svr_path, {mmap_mode::r});
+    const auto values = reloaded.predict_values(X3);
+    double ss_res = 0, ss_tot = 0, mean_width = 0;
+    for (double w : width) mean_width += w / 150.0;
+    for (std::size_t r = 0; r < 150; ++r) {
+        ss_res += (width[r] - values[r]) * (width[r] - values[r]);
+        ss_tot += (width[r] - mean_width) * (width[r] - mean_width);
+    }
+    check(values == regressor.predict_values(X3),
+          "svr (petal width from the other three measurements): " + std::to_string(reloaded.n_support_vectors()) +
+              " support vectors, R^2 " + std::to_string(1 - ss_res / ss_tot) + ", X[0] -> " + std::to_string(values[0]) +
+              " cm (true " + std::to_string(width[0]) + "); mmap-loaded predictions identical");
+}
 
-    // Part 2: a model whose arrays dominate: dump and load, copied vs mapped.
+/// Part 1b, second half: svm.SVC(probability=True) on species names, reloaded mapped from a blob.
+void demo_probability_svc(const fs::path& dir, const datasets::dataset& iris, demo_checks& check) {
+    std::vector<std::string> species;
+    for (auto label : iris.y) species.push_back(iris.target_names.at(std::size_t(label)));
+    svm_params params;
+    params.probability = true;
+    params.random_state = 0;
+    svc probabilistic(params);
+    probabilistic.fit(iris.X, targets::of_strings(species), iris.feature_names);
+    const std::string proba_path = path_for(dir, "iris_svc_proba", layout::blob);
+    dump(probabilistic, proba_path);
+    const svc reloaded_proba = load<svc>(proba_path, {mmap_mode::r});
+    const auto proba = reloaded_proba.predict_proba(iris.X);
+    std::ostringstream row;
+    row << std::setprecision(3);
+    for (std::size_t c = 0; c < 3; ++c)
+        row << (c ? ", " : "") << reloaded_proba.class_labels().strings()[c] << " " << proba[100 * 3 + c];
+    check(proba == probabilistic.predict_proba(iris.X) &&
+              reloaded_proba.predict_targets(iris.X) == probabilistic.predict_targets(iris.X),
+          "svc(probability=True) on species names: predict(X[100]) -> " +
+              reloaded_proba.predict_targets(iris.X).strings()[100] + ", predict_proba(X[100]) -> " + row.str() +
+              " (probA/probB from libsvm's 5-fold CV); mmap-loaded blob gives identical labels and probabilities");
+}
+
+/// One row of part 2's table: a layout and codec, its size and timings, or what failed.
+struct big_row {
+    layout l;
+    std::string codec;
+    std::uint64_t bytes = 0;
+    double dump_s = 0, load_s = 0, mmap_s = 0;
+    std::string mapped_note, error;
+};
+
+/// Dumps `big` as `r.l` / `r.codec`, then loads it copied and mapped, each timed after a pre-touch;
+/// fills `r` (r.error when something fails or a reload predicts differently).
+void measure_big(const svc& big, const fs::path& dir, bool keep, const ndarray<double>& probe,
+                 const ndarray<std::int64_t>& probe_labels, big_row& r) {
+    const std::string path = path_for(dir, "big_svc_" + r.codec.substr(0, r.codec.find(':')), r.l);
+    std::cerr << "demo: " << layout_name(r.l) << " / " << r.codec << ": dump, load, mmap load...\n";
+    try {
+        dump_options options;
+        options.layout = r.l;
+        options.codec = parse_codec(r.codec);
+        pre_touch(big.support_vectors().nbytes());
+        auto t0 = clock_type::now();
+        dump(big, path, options);
+        r.dump_s = seconds_since(t0);
+        r.bytes = size_on_disk(path);
+        pre_touch(big.support_vectors().nbytes());
+        t0 = clock_type::now();
+        const svc copied = load<svc>(path, {mmap_mode::none});
+        r.load_s = seconds_since(t0);
+        load_report report;
+        pre_touch(big.support_vectors().nbytes());
+        t0 = clock_type::now();
+        const svc mapped = load<svc>(path, {mmap_mode::r}, &report);
+        r.mmap_s = seconds_since(t0);
+        std::size_t n_mapped = 0;
+        for (const auto& ar : report.arrays) n_mapped += ar.mapped;
+        r.mapped_note = std::to_string(n_mapped) + "/" + std::to_string(report.arrays.size()) + " mapped";
+        if (!(copied.predict(probe) == probe_labels) || !(mapped.predict(probe) == probe_labels))
+            r.error = "predictions differ after reload";
+        std::error_code ec;
+        if (!keep) fs::remove_all(path, ec);
+    } catch (const error& e) {
+        r.error = e.what();
+    }
+}
+
+void print_big_table(const std::vector<big_row>& rows, double raw_bytes) {
+    std::cout << std::left << std::setw(11) << "layout" << std::setw(9) << "codec" << std::right << std::setw(12)
+              << "size (MB)" << std::setw(8) << "ratio" << std::setw(11) << "dump (s)" << std::setw(11) << "load (s)"
+              << std::setw(16) << "mmap load (s)" << "  arrays\n";
+    for (const auto& r : rows) {
+        std::cout << std::left << std::setw(11) << layout_name(r.l) << std::setw(9) << r.codec << std::right;
+        if (!r.error.empty()) {
+            std::cout << "  FAIL: " << r.error << "\n";
+            continue;
+        }
+        std::cout << std::setprecision(1) << std::setw(12) << double(r.bytes) / 1e6 << std::setprecision(2)
+                  << std::setw(8) << raw_bytes / double(r.bytes) << std::setprecision(3) << std::setw(11) << r.dump_s
+                  << std::setw(11) << r.load_s << std::setprecision(5) << std::setw(16) << r.mmap_s << "  "
+                  << r.mapped_note << "\n";
+    }
+    std::cout << "(every reload predicts the same labels as the in-memory model; loads read a file just written, "
+                 "so the page cache is warm; heap memory is pre-touched before each timed call; compressed arrays cannot be "
+                 "mapped and are decompressed instead)\n";
+}
+
+/// Part 2: a model whose arrays dominate, dumped and loaded (copied vs mapped) in
+/// several layouts and codecs; returns the number of failed rows.
+int demo_big_svc(const demo_args& a, const fs::path& dir) {
     bench::synthetic_svc_spec spec;
     spec.n_support_vectors = a.big_support_vectors;
     spec.n_features = a.big_features;
@@ -192,73 +260,38 @@ int run_demo(const demo_args& a) {
               << " MB (values with 3 decimals, like measured data) ==\n";
     const auto probe = bench::synthetic_samples(20, spec.n_features, 1);
     const auto probe_labels = big.predict(probe);
-
-    struct row {
-        layout l;
-        std::string codec;
-        std::uint64_t bytes = 0;
-        double dump_s = 0, load_s = 0, mmap_s = 0;
-        std::string mapped_note, error;
-    };
-    std::vector<row> rows;
+    int failures = 0;
+    std::vector<big_row> rows;
     for (auto [l, codec] : std::vector<std::pair<layout, std::string>>{{layout::directory, "none"},
                                                                         {layout::directory, "zstd:1"},
                                                                         {layout::directory, "lz4"},
                                                                         {layout::hdf5, "none"},
                                                                         {layout::hdf5, "zstd:1"},
                                                                         {layout::blob, "none"}}) {
-        row r{l, codec};
-        const std::string path = path_for(dir, "big_svc_" + codec.substr(0, codec.find(':')), l);
-        std::cerr << "demo: " << layout_name(l) << " / " << codec << ": dump, load, mmap load...\n";
-        try {
-            dump_options options;
-            options.layout = l;
-            options.codec = parse_codec(codec);
-            pre_touch(big.support_vectors().nbytes());
-            auto t0 = clock_type::now();
-            dump(big, path, options);
-            r.dump_s = seconds_since(t0);
-            r.bytes = size_on_disk(path);
-            pre_touch(big.support_vectors().nbytes());
-            t0 = clock_type::now();
-            const svc copied = load<svc>(path, {mmap_mode::none});
-            r.load_s = seconds_since(t0);
-            load_report report;
-            pre_touch(big.support_vectors().nbytes());
-            t0 = clock_type::now();
-            const svc mapped = load<svc>(path, {mmap_mode::r}, &report);
-            r.mmap_s = seconds_since(t0);
-            std::size_t n_mapped = 0;
-            for (const auto& ar : report.arrays) n_mapped += ar.mapped;
-            r.mapped_note = std::to_string(n_mapped) + "/" + std::to_string(report.arrays.size()) + " mapped";
-            if (!(copied.predict(probe) == probe_labels) || !(mapped.predict(probe) == probe_labels))
-                r.error = "predictions differ after reload";
-            std::error_code ec;
-            if (!a.keep) fs::remove_all(path, ec);
-        } catch (const error& e) {
-            r.error = e.what();
-        }
+        big_row r{l, codec};
+        measure_big(big, dir, a.keep, probe, probe_labels, r);
         if (!r.error.empty()) ++failures;
         rows.push_back(r);
     }
-    std::cout << std::left << std::setw(11) << "layout" << std::setw(9) << "codec" << std::right << std::setw(12)
-              << "size (MB)" << std::setw(8) << "ratio" << std::setw(11) << "dump (s)" << std::setw(11) << "load (s)"
-              << std::setw(16) << "mmap load (s)" << "  arrays\n";
-    const double raw = double(big.support_vectors().nbytes() + big.dual_coef().nbytes());
-    for (const auto& r : rows) {
-        std::cout << std::left << std::setw(11) << layout_name(r.l) << std::setw(9) << r.codec << std::right;
-        if (!r.error.empty()) {
-            std::cout << "  FAIL: " << r.error << "\n";
-            continue;
-        }
-        std::cout << std::setprecision(1) << std::setw(12) << double(r.bytes) / 1e6 << std::setprecision(2)
-                  << std::setw(8) << raw / double(r.bytes) << std::setprecision(3) << std::setw(11) << r.dump_s
-                  << std::setw(11) << r.load_s << std::setprecision(5) << std::setw(16) << r.mmap_s << "  "
-                  << r.mapped_note << "\n";
+    print_big_table(rows, double(big.support_vectors().nbytes() + big.dual_coef().nbytes()));
+    return failures;
+}
+
+int run_demo(const demo_args& a) {
+    const fs::path dir = a.work_dir.empty() ? fs::temp_directory_path() / ("fitstore_demo_" + std::to_string(::getpid()))
+                                            : fs::path(a.work_dir);
+    fs::create_directories(dir);
+    demo_checks check;
+    const auto iris = datasets::load_iris();
+    demo_iris_svc(dir, iris, check);
+    std::cout << "\n== 1b. svm.SVR() and svm.SVC(probability=True) with string labels, dumped and reloaded mapped ==\n";
+    try {
+        demo_svr(dir, iris, check);
+        demo_probability_svc(dir, iris, check);
+    } catch (const error& e) {
+        check(false, std::string("svr / probability svc: ") + e.what());
     }
-    std::cout << "(every reload predicts the same labels as the in-memory model; loads read a file just written, "
-                 "so the page cache is warm; heap memory is pre-touched before each timed call; compressed arrays cannot be "
-                 "mapped and are decompressed instead)\n";
+    const int failures = check.failures + demo_big_svc(a, dir);
     if (!a.keep) {
         std::error_code ec;
         fs::remove_all(dir, ec);

@@ -58,82 +58,115 @@ std::shared_ptr<svm_base> make_svm(const std::string& name, const svm_params& pa
     return it->second.second(params);
 }
 
-void run_fit(const fit_args& a) {
-    using clock = std::chrono::steady_clock;
-    dump_options options = to_dump_options(a.flags);
+/// The libsvm estimator the flags ask for, with --class-weight checked; throws usage_error naming the flag.
+std::shared_ptr<svm_base> svm_from_flags(const fit_args& a) {
     svm_params params = a.params;
     if (!a.class_weight.empty() && a.class_weight != "balanced")
         throw usage_error("", "--class-weight", "expected balanced, found \"" + a.class_weight + "\"");
     params.class_weight = a.class_weight;
-    const std::shared_ptr<svm_base> svm = make_svm(a.estimator, params);
+    std::shared_ptr<svm_base> svm = make_svm(a.estimator, params);
     if (a.sparse && a.scale)
         throw usage_error("", "--sparse", "cannot be combined with --scale (standard scaling makes the features dense)");
+    return svm;
+}
 
-    // Features and targets: one_class_svm takes every column but --target (if given) as a feature.
-    const bool outliers = svm->is_outlier_detector();
-    const training_data data = read_training_csv(a.data, a.target, !outliers);
+/// The CSV's features and targets: one_class_svm takes every column but --target (if given) as a feature.
+training_data read_fit_data(const fit_args& a, const svm_base& svm) {
+    const bool outliers = svm.is_outlier_detector();
+    training_data data = read_training_csv(a.data, a.target, !outliers);
+    if (outliers) data.y = targets();
+    if (svm.is_classifier() && data.y.unique().size() < 2)
+        throw usage_error(a.data, "column \"" + data.target_name + "\"",
+                          "expected at least two classes, found only class " +
+                              (data.y.size() ? data.y.text(0) : std::string("(none)")));
+    return data;
+}
+
+/// What fit measured, for the provenance and the summary line.
+struct fit_outcome {
+    double fit_s = 0, dump_s = 0;
+    training_score score;
+    std::string cv_note;  ///< ", k-fold CV accuracy m +/- s" or ""
+};
+
+/// Fits `model` (`svm` itself, or the pipeline holding it) on the data, dense or CSR; returns seconds.
+double fit_model(const fit_args& a, estimator& model, svm_base& svm, const training_data& data) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (a.sparse)
+        svm.fit(csr_matrix::from_dense(data.X), data.y, data.feature_names);
+    else
+        model.fit(data.X, data.y, data.feature_names);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// The provenance record: training data, training score (accuracy, R^2 or inlier
+/// fraction), source, and cross-validation when it applies (noted in `outcome`).
+nlohmann::json fit_provenance(const fit_args& a, estimator& model, const svm_base& svm, const training_data& data,
+                              fit_outcome& outcome) {
     const ndarray<double>& X = data.X;
-    const targets y = outliers ? targets() : data.y;
-    const std::string& target_name = data.target_name;
-    const std::vector<std::string>& feature_names = data.feature_names;
-    if (svm->is_classifier() && y.unique().size() < 2)
-        throw usage_error(a.data, "column \"" + target_name + "\"",
-                          "expected at least two classes, found only class " + (y.size() ? y.text(0) : std::string("(none)")));
+    const targets& y = data.y;
+    const targets predicted = a.sparse ? svm.predict_targets(csr_matrix::from_dense(X)) : model.predict_targets(X);
+    outcome.score = score_predictions(model, y, predicted);
+    provenance record;
+    const any_array y_any = y.size() ? y.as_any() : ndarray<std::int64_t>().as_any();
+    record.training_data(X.as_any(), y_any, data.feature_names, a.data_uri, data.target_name)
+        .training_score(outcome.score.metric, outcome.score.value);
+    if (!a.source_file.empty()) record.source_file(a.source_file);
+    if (!a.source_ref.empty()) record.source(a.source_ref);
+    // Cross-validation is stratified accuracy on int64 labels (model_selection's scope).
+    if (a.cv && svm.is_classifier() && y.kind() == target_kind::int64 && !a.sparse) {
+        const auto scores = cross_val_score(model, X, y.int64s(), a.cv);
+        record.cross_validation(a.cv, "accuracy", scores);
+        std::ostringstream cv_note;
+        cv_note << ", " << a.cv << "-fold CV accuracy " << mean(scores) << " +/- " << stddev(scores);
+        outcome.cv_note = cv_note.str();
+    }
+    return record.to_json();
+}
 
+/// The command's result line: the model, its parameters and size, the timings and where it went.
+std::string fit_summary(const fit_args& a, const svm_base& svm, const ndarray<double>& X, const fit_outcome& outcome,
+                        const dump_options& options) {
+    const svm_params& params = svm.params();
+    std::ostringstream n_support;
+    for (std::size_t c = 0; c < svm.n_support().size(); ++c) n_support << (c ? "/" : "") << svm.n_support()[c];
+    std::ostringstream line;
+    line << "fitstore fit: " << (a.scale ? "standard_scaler -> " : "") << a.estimator << "(kernel=" << params.kernel;
+    if (svm.type() == svm_type::c_svc || svm.type() == svm_type::epsilon_svr || svm.type() == svm_type::nu_svr)
+        line << ", C=" << params.C;
+    if (svm.type() == svm_type::nu_svc || svm.type() == svm_type::nu_svr || svm.type() == svm_type::one_class)
+        line << ", nu=" << params.nu;
+    if (svm.type() == svm_type::epsilon_svr) line << ", epsilon=" << params.epsilon;
+    line << ", gamma=" << svm.fitted_gamma() << (params.probability ? ", probability" : "") << ") on " << X.shape(0)
+         << " x " << X.shape(1) << (a.sparse ? " CSR" : "") << " (" << a.data << "), ";
+    if (svm.is_classifier())
+        line << static_cast<const svm_classifier&>(svm).n_classes() << " "
+             << target_kind_name(static_cast<const svm_classifier&>(svm).class_labels().kind()) << " classes, ";
+    line << svm.n_support_vectors() << " support vectors (" << n_support.str() << "), fit " << outcome.fit_s
+         << " s, training " << outcome.score.metric << " " << outcome.score.value << outcome.cv_note << "; wrote "
+         << a.output << " (" << layout_name(effective_layout(options, a.output)) << ", "
+         << codec_to_string(options.codec) << ") in " << outcome.dump_s << " s\n";
+    return line.str();
+}
+
+void run_fit(const fit_args& a) {
+    dump_options options = to_dump_options(a.flags);
+    const std::shared_ptr<svm_base> svm = svm_from_flags(a);
+    const training_data data = read_fit_data(a, *svm);
     std::shared_ptr<estimator> model = svm;
     if (a.scale) model = std::make_shared<pipeline>(std::vector<pipeline::step>{
                      {"scaler", std::make_shared<standard_scaler>()}, {a.estimator, model}});
 
-    const auto t0 = clock::now();
-    if (a.sparse)
-        svm->fit(csr_matrix::from_dense(X), y, feature_names);
-    else
-        model->fit(X, y, feature_names);
-    const double fit_s = std::chrono::duration<double>(clock::now() - t0).count();
+    fit_outcome outcome;
+    outcome.fit_s = fit_model(a, *model, *svm, data);
+    options.provenance = fit_provenance(a, *model, *svm, data, outcome);
 
-    // Training score: accuracy (classifiers), R^2 (regressors), inlier fraction (one-class).
-    const std::size_t n = X.shape(0);
-    const targets predicted = a.sparse ? svm->predict_targets(csr_matrix::from_dense(X)) : model->predict_targets(X);
-    const auto [metric, score] = score_predictions(*model, y, predicted);
-
-    provenance record;
-    const any_array y_any = y.size() ? y.as_any() : ndarray<std::int64_t>().as_any();
-    record.training_data(X.as_any(), y_any, feature_names, a.data_uri, target_name).training_score(metric, score);
-    if (!a.source_file.empty()) record.source_file(a.source_file);
-    if (!a.source_ref.empty()) record.source(a.source_ref);
-    std::ostringstream cv_note;
-    // Cross-validation is stratified accuracy on int64 labels (model_selection's scope).
-    if (a.cv && svm->is_classifier() && y.kind() == target_kind::int64 && !a.sparse) {
-        const auto scores = cross_val_score(*model, X, y.int64s(), a.cv);
-        record.cross_validation(a.cv, "accuracy", scores);
-        cv_note << ", " << a.cv << "-fold CV accuracy " << mean(scores) << " +/- " << stddev(scores);
-    }
-    options.provenance = record.to_json();
-
-    const auto t1 = clock::now();
+    const auto t1 = std::chrono::steady_clock::now();
     stored_object root;
     polymorphic_registry<estimator>::instance().save(*model, root);
     write_store(root, a.output, options);
-    const double dump_s = std::chrono::duration<double>(clock::now() - t1).count();
-
-    std::ostringstream n_support;
-    for (std::size_t c = 0; c < svm->n_support().size(); ++c) n_support << (c ? "/" : "") << svm->n_support()[c];
-    std::ostringstream line;
-    line << "fitstore fit: " << (a.scale ? "standard_scaler -> " : "") << a.estimator << "(kernel=" << params.kernel;
-    if (svm->type() == svm_type::c_svc || svm->type() == svm_type::epsilon_svr || svm->type() == svm_type::nu_svr)
-        line << ", C=" << params.C;
-    if (svm->type() == svm_type::nu_svc || svm->type() == svm_type::nu_svr || svm->type() == svm_type::one_class)
-        line << ", nu=" << params.nu;
-    if (svm->type() == svm_type::epsilon_svr) line << ", epsilon=" << params.epsilon;
-    line << ", gamma=" << svm->fitted_gamma() << (params.probability ? ", probability" : "") << ") on " << n << " x "
-         << X.shape(1) << (a.sparse ? " CSR" : "") << " (" << a.data << "), ";
-    if (svm->is_classifier())
-        line << static_cast<const svm_classifier&>(*svm).n_classes() << " "
-             << target_kind_name(static_cast<const svm_classifier&>(*svm).class_labels().kind()) << " classes, ";
-    line << svm->n_support_vectors() << " support vectors (" << n_support.str() << "), fit " << fit_s << " s, training "
-         << metric << " " << score << cv_note.str() << "; wrote " << a.output << " (" << layout_name(effective_layout(options, a.output)) << ", "
-         << codec_to_string(options.codec) << ") in " << dump_s << " s\n";
-    std::cout << line.str();  // the command's result: stdout
+    outcome.dump_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    std::cout << fit_summary(a, *svm, data.X, outcome, options);  // the command's result: stdout
 }
 
 }  // namespace

@@ -26,6 +26,47 @@ struct predict_args {
     remote_flags remote;
 };
 
+/// The CSV's feature columns, in the model's order: by the names recorded at fit
+/// time, or (a model without names) every column, which must be as many as its features.
+ndarray<double> read_features(const predict_args& a, const estimator& model) {
+    const auto table = datasets::read_csv_table(a.data);
+    std::vector<std::string> columns = model.feature_names_in();
+    if (columns.empty()) {
+        if (table.header.size() != model.n_features_in())
+            throw usage_error(a.data, "columns",
+                              "the model records no feature names, so the CSV must have exactly " +
+                                  std::to_string(model.n_features_in()) + " columns; found " +
+                                  std::to_string(table.header.size()));
+        columns = table.header;
+    }
+    return datasets::numeric_columns(table, columns);
+}
+
+/// predict_proba of the model's final step (earlier pipeline steps transform);
+/// throws usage_error naming --proba when the model cannot give probabilities.
+ndarray<double> probabilities(const predict_args& a, const std::shared_ptr<const estimator>& model, const ndarray<double>& X) {
+    ndarray<double> features = X;
+    std::shared_ptr<const estimator> last = model;
+    if (auto p = std::dynamic_pointer_cast<const pipeline>(model)) {
+        for (std::size_t i = 0; i + 1 < p->steps().size(); ++i) features = p->steps()[i].second->transform(features);
+        last = p->steps().back().second;
+    }
+    if (const auto* forest = dynamic_cast<const tree_ensemble*>(last.get()); forest && forest->is_classifier())
+        return forest->predict_proba(features);
+    if (const auto* knn = dynamic_cast<const kneighbors*>(last.get()); knn && knn->is_classifier())
+        return knn->predict_proba(features);
+    const auto* classifier = dynamic_cast<const svm_classifier*>(last.get());
+    if (!classifier)
+        throw usage_error(a.model, "--proba",
+                          "probabilities need a classifier (svc, nu_svc, decision_tree, random_forest, kneighbors); "
+                          "this model is \"" + last->type_name() + "\"" + (last->is_regressor() ? " (a regressor)" : ""));
+    if (!classifier->has_probability())
+        throw usage_error(a.model, "--proba",
+                          "this " + classifier->type_name() +
+                              " holds no probA/probB (fitted without probability); refit with fit --probability");
+    return classifier->predict_proba(features);
+}
+
 void run_predict(const predict_args& a) {
     load_options options;
     options.mmap = parse_mmap_mode(a.mmap);
@@ -35,43 +76,9 @@ void run_predict(const predict_args& a) {
     if (!model->is_classifier() && !model->is_regressor() && !model->is_outlier_detector())
         throw usage_error(a.model, "root.type", "expected a classifier, regressor or outlier detector, found \"" +
                                                     model->type_name() + "\"");
-    const auto table = datasets::read_csv_table(a.data);
-    std::vector<std::string> columns = model->feature_names_in();
-    if (columns.empty()) {
-        // A model fitted without names: the CSV must hold exactly its features.
-        if (table.header.size() != model->n_features_in())
-            throw usage_error(a.data, "columns",
-                              "the model records no feature names, so the CSV must have exactly " +
-                                  std::to_string(model->n_features_in()) + " columns; found " +
-                                  std::to_string(table.header.size()));
-        columns = table.header;
-    }
-    const auto X = datasets::numeric_columns(table, columns);
+    const auto X = read_features(a, *model);
     if (a.proba) {
-        // The final step computes the probabilities; earlier pipeline steps transform.
-        ndarray<double> features = X;
-        std::shared_ptr<const estimator> last = model;
-        if (auto p = std::dynamic_pointer_cast<const pipeline>(model)) {
-            for (std::size_t i = 0; i + 1 < p->steps().size(); ++i) features = p->steps()[i].second->transform(features);
-            last = p->steps().back().second;
-        }
-        ndarray<double> proba;
-        if (const auto* forest = dynamic_cast<const tree_ensemble*>(last.get()); forest && forest->is_classifier()) {
-            proba = forest->predict_proba(features);
-        } else if (const auto* knn = dynamic_cast<const kneighbors*>(last.get()); knn && knn->is_classifier()) {
-            proba = knn->predict_proba(features);
-        } else {
-            const auto* classifier = dynamic_cast<const svm_classifier*>(last.get());
-            if (!classifier)
-                throw usage_error(a.model, "--proba",
-                                  "probabilities need a classifier (svc, nu_svc, decision_tree, random_forest, kneighbors); "
-                                  "this model is \"" + last->type_name() + "\"" + (last->is_regressor() ? " (a regressor)" : ""));
-            if (!classifier->has_probability())
-                throw usage_error(a.model, "--proba",
-                                  "this " + classifier->type_name() +
-                                      " holds no probA/probB (fitted without probability); refit with fit --probability");
-            proba = classifier->predict_proba(features);
-        }
+        const auto proba = probabilities(a, model, X);
         print_rows(stdout, proba.data(), proba.size(), proba.shape(1));
     } else if (a.decision) {
         if (model->is_regressor())

@@ -24,6 +24,7 @@
 #include "bench.hpp"
 #include "bench_workload.hpp"
 #include "fitstore/store.hpp"
+#include "io/heap_buffer.hpp"
 #include "io/posix_file.hpp"
 
 namespace fitstore::bench {

@@ -26,48 +26,35 @@ import time
 
 import numpy as np
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from process_stats import bytes_on_disk as du  # noqa: E402
+
+# Run with `python -c CHILD HERE method path xpath [done_file seconds]`.
 CHILD = r"""
 import os, sys, time, json
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-def rss():
-    return status("VmRSS")
-method, path, xpath = sys.argv[1:4]
+sys.path.insert(0, sys.argv[1])
+from process_stats import load_by_method, peak_rss, rss
+method, path, xpath = sys.argv[2:5]
 import numpy as np, joblib, pickle
 from fitstore import _sklearn_trees as trees
 X = np.load(xpath)
 import sklearn.ensemble
 before = rss()
 t0 = time.perf_counter()
-if method.startswith("fitstore"):
-    est = trees.load_estimator(path, mmap_mode="r" if method.endswith("mmap") else None)
-elif method.startswith("joblib"):
-    est = joblib.load(path, mmap_mode="r" if method.endswith("mmap") else None)
-else:
-    with open(path, "rb") as f:
-        est = pickle.load(f)
+est = load_by_method(method, path, trees.load_estimator)
 t1 = time.perf_counter()
 y = est.predict(X)
 t2 = time.perf_counter()
-# VmHWM, not ru_maxrss: ru_maxrss survives execve, so it would report the
-# benchmark parent's peak (the fitted forest) instead of this loader's.
-peak = status("VmHWM")
+# The loader's peak (VmHWM), not the benchmark parent's (the fitted forest).
+peak = peak_rss()
 print(json.dumps({"load_s": t1 - t0, "first_predict_s": t2 - t1, "peak_rss_above_start": peak - before,
                   "rss_after": rss(), "checksum": int(np.asarray(y == y[0]).sum())}))
 sys.stdout.flush()
-if len(sys.argv) > 4:
-    open(sys.argv[4], "w").close()  # tell the parent this loader is done
-    time.sleep(float(sys.argv[5]))
+if len(sys.argv) > 5:
+    open(sys.argv[5], "w").close()  # tell the parent this loader is done
+    time.sleep(float(sys.argv[6]))
 """
-
-
-def du(path):
-    if os.path.isfile(path):
-        return os.path.getsize(path)
-    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
 
 
 def mem_used():
@@ -175,7 +162,7 @@ def main():
              ("joblib 3", "joblib 3"), ("pickle", "pickle")]
     for method, stored in loads:
         drop_file_cache(paths[stored])
-        r = json.loads(subprocess.run([sys.executable, "-c", CHILD, method, paths[stored], xpath],
+        r = json.loads(subprocess.run([sys.executable, "-c", CHILD, HERE, method, paths[stored], xpath],
                                       capture_output=True, text=True, check=True).stdout)
         results["methods"].setdefault(method, {}).update(r)
         print(f"load {method:20s} load {r['load_s']:7.2f} s  first predict {r['first_predict_s']:6.3f} s  "
@@ -214,7 +201,7 @@ def main():
                                               stdout=subprocess.DEVNULL))
                 flags.append(fifo)
             else:
-                procs.append(subprocess.Popen([sys.executable, "-c", CHILD, method, paths[stored], xpath, flag, "8"],
+                procs.append(subprocess.Popen([sys.executable, "-c", CHILD, HERE, method, paths[stored], xpath, flag, "8"],
                                               stdout=subprocess.PIPE, text=True))
                 flags.append(flag)
         if method.startswith("C++"):

@@ -39,10 +39,12 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from process_stats import PAGE, bytes_on_disk, peak_rss, pretouch, reset_peak, rss  # noqa: E402,F401
+
 FEATURES = 128  # bench_workload.hpp k_features
 SEED = 0x5EED5EED00000000
 BLOCK = 1 << 20  # elements generated per numpy block (bounded temporaries)
-PAGE = 4096
 
 
 # ---- the workload (identical bytes to benchmarks/bench_workload.cpp) ---------------
@@ -125,49 +127,14 @@ def first_prediction(arrays):
 
 # ---- measurement helpers ---------------------------------------------------------------
 
-def pretouch(nbytes):
-    """Touch and free nbytes so the host has backed the next allocation's pages.
-    Private, as bench_child.cpp's: Python's default mmap.mmap(-1, n) is MAP_SHARED
-    (shmem, no huge pages), which made the next allocations slower, not faster."""
-    if nbytes <= 0:
-        return
-    m = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-    if hasattr(mmap, "MADV_HUGEPAGE"):
-        m.madvise(mmap.MADV_HUGEPAGE)
-    buf = np.frombuffer(m, dtype=np.uint8)
-    buf[::PAGE] = 1
-    del buf
-    m.close()
-
-
-def _status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def rss():
-    return _status("VmRSS")
-
-
-def peak_rss():
-    return _status("VmHWM")
-
-
-def reset_peak():
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-
-
 class Measured:
     """Seconds of one call, RSS before it and peak RSS during it."""
 
     def __init__(self, touch, fn):
         pretouch(touch)
         self.rss_before = rss()
-        reset_peak()  # after the pre-touch, which would otherwise be the peak
+        if not reset_peak():  # after the pre-touch, which would otherwise be the peak
+            raise OSError("/proc/self/clear_refs is not writable: the peak RSS would include earlier peaks")
         t0 = time.perf_counter()
         self.result = fn()
         self.seconds = time.perf_counter() - t0
@@ -177,12 +144,6 @@ class Measured:
 def timed(touch, fn):
     m = Measured(touch, fn)
     return m.seconds, m.result
-
-
-def bytes_on_disk(path):
-    if os.path.isdir(path):
-        return sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(path) for f in files)
-    return os.path.getsize(path)
 
 
 # ---- the peers ------------------------------------------------------------------------------

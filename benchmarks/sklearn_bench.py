@@ -41,38 +41,11 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from process_stats import bytes_on_disk, load_by_method, peak_rss, pretouch, reset_peak, rss  # noqa: E402
+
 METHODS = ["fitstore-none", "fitstore-none-mmap", "fitstore-zstd1", "joblib-0", "joblib-0-mmap", "joblib-3",
            "pickle"]
-
-
-def rss_kib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-def hwm_kib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
-def reset_hwm():
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def pretouch(nbytes):
-    a = np.ones(max(nbytes, 1) // 8 + 1)
-    del a
 
 
 def path_of(folder, method):
@@ -99,36 +72,24 @@ def dump(model, folder, method):
     return path
 
 
-def size_of(path):
-    if os.path.isdir(path):
-        return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
-    return os.path.getsize(path)
-
-
 def child(args):
     """One measurement in a fresh process: prints {"seconds", "peak_rss_kib"}."""
     import fitstore  # noqa: F401  (imports are outside the timed region for every method)
-    import joblib
+    import joblib  # noqa: F401  (loaded before the timed region, as fitstore is)
     import sklearn.svm  # noqa: F401
     import fitstore.sklearn
     fitstore.sklearn.registered_types()  # the adapter table, as joblib/pickle have sklearn imported too
     method, path, op, payload = args.child
     Xq = np.load(args.query)
     pretouch(2 * int(payload))
-    reset_hwm()
-    before = rss_kib()
+    reset_peak()
+    before = rss()
     t0 = time.perf_counter()
-    if method.startswith("fitstore"):
-        model = fitstore.load(path, mmap_mode="r" if method.endswith("mmap") else None)
-    elif method.startswith("joblib"):
-        model = joblib.load(path, mmap_mode="r" if method.endswith("mmap") else None)
-    else:
-        with open(path, "rb") as f:
-            model = pickle.load(f)
+    model = load_by_method(method, path, fitstore.load)
     if op == "load+predict":
         model.predict(Xq)
     seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "peak_rss_kib": hwm_kib() - before}))
+    print(json.dumps({"seconds": seconds, "peak_rss_kib": (peak_rss() - before) // 1024}))
 
 
 def measure(method, path, op, payload, query, repeat):
@@ -177,7 +138,7 @@ def main():
     args = ap.parse_args()
     if args.child:
         return child(args)
-    if not reset_hwm():
+    if not reset_peak():
         print("note: /proc/self/clear_refs not writable: peak RSS includes earlier peaks")
     models, fit_seconds = fit_models(args.n, args.cache)
     tmp = tempfile.mkdtemp(prefix="fitstore_sklearn_bench_")
@@ -199,16 +160,16 @@ def main():
                 row = {}
                 if not method.endswith("mmap"):
                     pretouch(2 * payload)
-                    reset_hwm()
-                    before = rss_kib()
+                    reset_peak()
+                    before = rss()
                     t0 = time.perf_counter()
                     path = dump(model, folder, method)
                     row["dump_seconds"] = time.perf_counter() - t0
-                    row["dump_peak_rss_kib"] = hwm_kib() - before
-                    row["bytes"] = size_of(path)
+                    row["dump_peak_rss_kib"] = (peak_rss() - before) // 1024
+                    row["bytes"] = bytes_on_disk(path)
                 else:
                     path = path_of(folder, method)
-                    row["bytes"] = size_of(path)
+                    row["bytes"] = bytes_on_disk(path)
                 for op in ("load", "load+predict"):
                     r = measure(method, path, op, payload, query, args.repeat)
                     row[op + "_seconds"] = r["seconds"]
