@@ -205,9 +205,12 @@ bool is_blosc(codec_id id) { return id == codec_id::blosc_lz4 || id == codec_id:
 
 // alp has no HDF5 filter that h5py or any other HDF5 reader could load, and the
 // layout promises that h5py reads every dataset: so it is refused, both ways.
-constexpr const char* k_alp_refused =
-    "codec alp is not available in the hdf5 layout (no HDF5 filter decodes it, so h5py could not read the "
-    "dataset): use the directory or blob layout for alp, or another codec (e.g. --codec zstd:3)";
+std::string alp_refused(codec_id id) {
+    const std::string name(codec_name(id));
+    return "codec " + name + " is not available in the hdf5 layout (no HDF5 filter decodes it, so h5py could not "
+           "read the dataset): use the directory or blob layout for " + name +
+           ", or another codec (e.g. --codec zstd:3)";
+}
 
 // The HDF5 filter ids of the pipeline for `spec`, in order.
 std::vector<H5Z_filter_t> pipeline_for(const codec_spec& spec) {
@@ -222,6 +225,7 @@ std::vector<H5Z_filter_t> pipeline_for(const codec_spec& spec) {
         case codec_id::blosc_zstd: ids.push_back(h5z::blosc_filter_id); break;
         case codec_id::none:
         case codec_id::alp:
+        case codec_id::alp_zstd:
         case codec_id::automatic: break;
     }
     return ids;
@@ -317,7 +321,7 @@ public:
         // write; their data is written later from the caller's memory.
         std::vector<const array_record*> mappable;
         for (const auto& [key, rec] : skeleton.arrays) {
-            if (rec.codec.id == codec_id::alp) throw usage_error(m_path, dataset_field(key) + ".codec", k_alp_refused);
+            if (is_float_codec(rec.codec.id)) throw usage_error(m_path, dataset_field(key) + ".codec", alp_refused(rec.codec.id));
             // An HDF5 dataset cannot also be a group: "x" and "x/y" cannot both be arrays.
             for (auto slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1))
                 if (skeleton.arrays.count(key.substr(0, slash)) != 0)
@@ -504,6 +508,7 @@ private:
         switch (rec.codec.id) {
             case codec_id::none:
             case codec_id::alp:  // refused in begin()
+            case codec_id::alp_zstd:
             case codec_id::automatic: break;
             case codec_id::zlib: fail(H5Pset_deflate(dcpl, static_cast<unsigned>(level))); break;
             case codec_id::zstd: {
@@ -772,7 +777,7 @@ private:
             throw format_error(m_path, field,
                                "expected shape " + shape_to_string(rec.shape) + ", found " + shape_to_string(found));
 
-        if (rec.codec.id == codec_id::alp) throw format_error(m_path, field + ".codec", k_alp_refused);
+        if (is_float_codec(rec.codec.id)) throw format_error(m_path, field + ".codec", alp_refused(rec.codec.id));
         info.kind = storage_for(rec);
         if (info.kind == storage::chunked) {
             // A foreign uncompressed array may be one chunk stored chunked.
