@@ -133,11 +133,11 @@ cereal_model to_cereal(const svc& model) {
 /// The svc a loaded cereal archive describes (copies the vectors; not timed).
 svc from_cereal(const cereal_model& m) {
     svc_arrays a;
-    a.support_vectors = ndarray<double>(shape_t{m.n_sv, m.n_features}, m.support_vectors);
-    a.dual_coef = ndarray<double>(shape_t{1, m.n_sv}, m.dual_coef);
-    a.intercept = ndarray<double>{m.intercept};
-    a.n_support = ndarray<std::int32_t>(shape_t{m.n_support.size()}, m.n_support);
-    a.support = ndarray<std::int32_t>(shape_t{m.support.size()}, m.support);
+    a.support_vectors = ndarray<double>::from_values(shape_t{m.n_sv, m.n_features}, m.support_vectors);
+    a.dual_coef = ndarray<double>::from_values(shape_t{1, m.n_sv}, m.dual_coef);
+    a.intercept = ndarray<double>::from_values({m.intercept});
+    a.n_support = ndarray<std::int32_t>::from_values(shape_t{m.n_support.size()}, m.n_support);
+    a.support = ndarray<std::int32_t>::from_values(shape_t{m.support.size()}, m.support);
     return workload_svc(std::move(a));
 }
 

@@ -59,8 +59,8 @@ svc make_workload(std::size_t model_bytes, data_kind kind) {
     fill_values(a.support_vectors.mutable_data(), a.support_vectors.size(), 1, kind);
     a.dual_coef = ndarray<double>(shape_t{1, n_sv});
     fill_values(a.dual_coef.mutable_data(), a.dual_coef.size(), 2, kind);
-    a.intercept = ndarray<double>{0.25};
-    a.n_support = ndarray<std::int32_t>{static_cast<std::int32_t>(n_sv / 2), static_cast<std::int32_t>(n_sv - n_sv / 2)};
+    a.intercept = ndarray<double>::from_values({0.25});
+    a.n_support = ndarray<std::int32_t>::from_values({static_cast<std::int32_t>(n_sv / 2), static_cast<std::int32_t>(n_sv - n_sv / 2)});
     a.support = ndarray<std::int32_t>(shape_t{n_sv});
     const std::uint64_t key = stream_key(3);
     for (std::size_t i = 0; i < n_sv; ++i)
@@ -69,8 +69,8 @@ svc make_workload(std::size_t model_bytes, data_kind kind) {
 }
 
 svc workload_svc(svc_arrays arrays) {
-    arrays.classes = ndarray<std::int64_t>{0, 1};
-    arrays.class_weight = ndarray<double>{1.0, 1.0};
+    arrays.classes = ndarray<std::int64_t>::from_values({0, 1});
+    arrays.class_weight = ndarray<double>::from_values({1.0, 1.0});
     return assemble_svc(std::move(arrays), "rbf");
 }
 

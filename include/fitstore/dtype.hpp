@@ -28,20 +28,61 @@ dtype dtype_from_typestr(std::string_view typestr, bool& big_endian, const std::
 bool is_floating(dtype t) noexcept;
 bool is_signed_integer(dtype t) noexcept;
 
-/// Maps a C++ element type to its dtype; unsupported types fail to compile.
+namespace detail {
 template <class T>
-struct dtype_of;
-template <> struct dtype_of<bool> { static constexpr dtype value = dtype::bool_; };
-template <> struct dtype_of<std::int8_t> { static constexpr dtype value = dtype::int8; };
-template <> struct dtype_of<std::int16_t> { static constexpr dtype value = dtype::int16; };
-template <> struct dtype_of<std::int32_t> { static constexpr dtype value = dtype::int32; };
-template <> struct dtype_of<std::int64_t> { static constexpr dtype value = dtype::int64; };
-template <> struct dtype_of<std::uint8_t> { static constexpr dtype value = dtype::uint8; };
-template <> struct dtype_of<std::uint16_t> { static constexpr dtype value = dtype::uint16; };
-template <> struct dtype_of<std::uint32_t> { static constexpr dtype value = dtype::uint32; };
-template <> struct dtype_of<std::uint64_t> { static constexpr dtype value = dtype::uint64; };
-template <> struct dtype_of<float> { static constexpr dtype value = dtype::float32; };
-template <> struct dtype_of<double> { static constexpr dtype value = dtype::float64; };
+inline constexpr bool always_false_v = false;
+// The standard integer types by rank, so std::size_t, std::ptrdiff_t, long
+// long and the <cstdint> aliases all find their dtype on every platform
+// (int64_t is long on Linux and long long elsewhere).
+template <class T>
+inline constexpr bool is_standard_integer_v =
+    std::is_same_v<T, signed char> || std::is_same_v<T, short> || std::is_same_v<T, int> ||
+    std::is_same_v<T, long> || std::is_same_v<T, long long> || std::is_same_v<T, unsigned char> ||
+    std::is_same_v<T, unsigned short> || std::is_same_v<T, unsigned> || std::is_same_v<T, unsigned long> ||
+    std::is_same_v<T, unsigned long long>;
+template <std::size_t Size, bool Signed>
+constexpr dtype integer_dtype() noexcept {
+    static_assert(Size == 1 || Size == 2 || Size == 4 || Size == 8, "fitstore: integers are 1, 2, 4 or 8 bytes");
+    if constexpr (Signed)
+        return Size == 1 ? dtype::int8 : Size == 2 ? dtype::int16 : Size == 4 ? dtype::int32 : dtype::int64;
+    else
+        return Size == 1 ? dtype::uint8 : Size == 2 ? dtype::uint16 : Size == 4 ? dtype::uint32 : dtype::uint64;
+}
+}  // namespace detail
+
+/// True for the element types fitstore stores: bool, the standard signed and
+/// unsigned integer types (signed char .. long long, unsigned char .. unsigned
+/// long long, hence every <cstdint> alias, std::size_t and std::ptrdiff_t),
+/// float and double. Plain `char` is text, not a number, and is not one.
+template <class T>
+inline constexpr bool is_element_type_v = std::is_same_v<std::remove_cv_t<T>, bool> ||
+                                          detail::is_standard_integer_v<std::remove_cv_t<T>> ||
+                                          std::is_same_v<std::remove_cv_t<T>, float> ||
+                                          std::is_same_v<std::remove_cv_t<T>, double>;
+
+/// Maps a C++ element type to its dtype (integers by size and signedness, so
+/// `long long`, `unsigned long long`, `std::size_t` and `std::ptrdiff_t` are
+/// the 64-bit dtypes). Any other type stops the build with the list above.
+template <class T>
+struct dtype_of {
+    static_assert(is_element_type_v<T>,
+                  "fitstore: unsupported element type. Supported element types: bool, signed char, short, int, "
+                  "long, long long (int8_t..int64_t, std::ptrdiff_t), unsigned char, unsigned short, unsigned, "
+                  "unsigned long, unsigned long long (uint8_t..uint64_t, std::size_t), float, double");
+    static constexpr dtype value = [] {
+        using U = std::remove_cv_t<T>;
+        if constexpr (std::is_same_v<U, bool>)
+            return dtype::bool_;
+        else if constexpr (std::is_same_v<U, float>)
+            return dtype::float32;
+        else if constexpr (std::is_same_v<U, double>)
+            return dtype::float64;
+        else if constexpr (detail::is_standard_integer_v<U>)
+            return detail::integer_dtype<sizeof(U), std::is_signed_v<U>>();
+        else
+            return dtype::float64;  // unreachable: the static_assert above fired
+    }();
+};
 template <class T>
 inline constexpr dtype dtype_of_v = dtype_of<std::remove_cv_t<T>>::value;
 

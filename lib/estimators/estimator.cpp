@@ -42,7 +42,7 @@ void estimator::check_fit_input(const ndarray<double>& X, std::size_t n_targets,
                                 const std::vector<std::string>& feature_names) const {
     check_feature_matrix(X);
     if (X.shape(0) == 0) throw usage_error("", "X", "cannot fit on 0 samples");
-    if (n_targets != X.shape(0) && !(n_targets == 0 && is_outlier_detector()))
+    if (n_targets != X.shape(0) && !(n_targets == 0 && (is_outlier_detector() || is_transformer())))
         throw usage_error("", "y", "expected " + std::to_string(X.shape(0)) + " labels (one per row of X), found " +
                                        std::to_string(n_targets));
     if (!feature_names.empty() && feature_names.size() != X.shape(1))

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <numeric>
 
@@ -23,6 +24,13 @@ bool parse_gamma_number(const std::string& text, double& out) {
     return end == text.c_str() + text.size() && std::isfinite(out) && out >= 0.0;
 }
 
+/// A parameter value in a message: "1.5", not std::to_string's "1.500000".
+std::string number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
 const char* type_label(svm_type t) {
     switch (t) {
         case svm_type::c_svc: return "svc";
@@ -41,6 +49,31 @@ ndarray<T> array_of(const std::vector<T>& values, shape_t shape) {
     return out;
 }
 
+/// numpy's pairwise summation (pairwise_sum in umath loops): blocks of at most
+/// 128 values summed with 8 accumulators, halves added recursively. np.var and
+/// np.mean add this way, so gamma="scale" gets scikit-learn's bits.
+template <class F>
+double pairwise_sum(std::size_t begin, std::size_t n, const F& value) {
+    if (n < 8) {
+        double res = 0.;
+        for (std::size_t i = 0; i < n; ++i) res += value(begin + i);
+        return res;
+    }
+    if (n <= 128) {
+        double r[8];
+        for (std::size_t j = 0; j < 8; ++j) r[j] = value(begin + j);
+        std::size_t i = 8;
+        for (; i < n - (n % 8); i += 8)
+            for (std::size_t j = 0; j < 8; ++j) r[j] += value(begin + i + j);
+        double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; ++i) res += value(begin + i);
+        return res;
+    }
+    std::size_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return pairwise_sum(begin, n2, value) + pairwise_sum(begin + n2, n - n2, value);
+}
+
 }  // namespace
 
 void validate_svm_params(const svm_params& p, svm_type type) {
@@ -53,13 +86,13 @@ void validate_svm_params(const svm_params& p, svm_type type) {
     const bool uses_c = type == svm_type::c_svc || type == svm_type::epsilon_svr || type == svm_type::nu_svr;
     const bool uses_nu = type == svm_type::nu_svc || type == svm_type::nu_svr || type == svm_type::one_class;
     if (uses_c && (!(p.C > 0) || !std::isfinite(p.C)))
-        throw usage_error("", "C", "expected a finite number > 0, found " + std::to_string(p.C));
+        throw usage_error("", "C", "expected a finite number > 0, found " + number(p.C));
     if (uses_nu && !(p.nu > 0 && p.nu <= 1))
-        throw usage_error("", "nu", "expected a number in (0, 1], found " + std::to_string(p.nu));
+        throw usage_error("", "nu", "expected a number in (0, 1], found " + number(p.nu));
     if (type == svm_type::epsilon_svr && (!(p.epsilon >= 0) || !std::isfinite(p.epsilon)))
-        throw usage_error("", "epsilon", "expected a finite number >= 0, found " + std::to_string(p.epsilon));
-    if (!(p.tol > 0) || !std::isfinite(p.tol)) throw usage_error("", "tol", "expected a finite number > 0, found " + std::to_string(p.tol));
-    if (!(p.cache_size > 0)) throw usage_error("", "cache_size", "expected a number > 0 (MB), found " + std::to_string(p.cache_size));
+        throw usage_error("", "epsilon", "expected a finite number >= 0, found " + number(p.epsilon));
+    if (!(p.tol > 0) || !std::isfinite(p.tol)) throw usage_error("", "tol", "expected a finite number > 0, found " + number(p.tol));
+    if (!(p.cache_size > 0)) throw usage_error("", "cache_size", "expected a number > 0 (MB), found " + number(p.cache_size));
     if (p.degree < 0) throw usage_error("", "degree", "expected an integer >= 0, found " + std::to_string(p.degree));
     if (!std::isfinite(p.coef0)) throw usage_error("", "coef0", "expected a finite number");
     if (p.max_iter != -1)
@@ -141,6 +174,12 @@ void svm_base::fit_input(const input& X, const targets& y, const std::vector<std
     std::vector<double> weights;
     std::vector<std::size_t> encoded;
     if (classifier) {
+        // scikit-learn's check_classification_targets refuses non-integral float labels ("continuous").
+        if (y.kind() == target_kind::float64)
+            for (std::size_t i = 0; i < n; ++i)
+                if (std::floor(y.float64s()[i]) != y.float64s()[i])
+                    throw usage_error("", "y", "float labels must be whole numbers (continuous targets are for regressors); found " +
+                                                   y.text(i) + " at row " + std::to_string(i));
         // Classes sorted and mapped to 0..k-1, like np.unique(y, return_inverse=True).
         classes = y.unique(&encoded);
         const std::size_t k = classes.size();
@@ -189,19 +228,26 @@ void svm_base::fit_input(const input& X, const targets& y, const std::vector<std
         const double total = double(n) * double(d);
         double var = 0.0;
         if (X.dense) {
-            double mean = 0.0;
-            for (double v : *X.dense) mean += v;
-            mean /= total;
-            for (double v : *X.dense) var += (v - mean) * (v - mean);
-            var /= total;
+            const double* x = X.dense->data();
+            const std::size_t count = X.dense->size();
+            const double mean = pairwise_sum(0, count, [&](std::size_t i) { return x[i]; }) / total;
+            var = pairwise_sum(0, count, [&](std::size_t i) { return (x[i] - mean) * (x[i] - mean); }) / total;
         } else {
-            double sum = 0.0, sum_sq = 0.0;
-            for (double v : X.csr->data) {
-                sum += v;
-                sum_sq += v * v;
-            }
-            const double mean = sum / total;
-            var = sum_sq / total - mean * mean;
+            // scipy's mean(): every value divided by n * d, summed per row
+            // (csr matvec with ones), the row sums added pairwise by numpy.
+            const csr_matrix& A = *X.csr;
+            auto mean_of = [&](bool squared) {
+                return pairwise_sum(0, n, [&](std::size_t r) {
+                    double row = 0.0;
+                    for (auto q = A.indptr[r]; q < A.indptr[r + 1]; ++q) {
+                        const double v = A.data[std::size_t(q)];
+                        row += (squared ? v * v : v) / total;
+                    }
+                    return row;
+                });
+            };
+            const double mean = mean_of(false);
+            var = mean_of(true) - mean * mean;
         }
         gamma = var != 0.0 ? 1.0 / (double(d) * var) : 1.0;
     } else if (m_params.gamma == "auto") {

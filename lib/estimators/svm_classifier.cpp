@@ -130,8 +130,6 @@ ndarray<double> svm_classifier::do_decision_function(const ndarray<double>& X) c
 ndarray<double> svm_classifier::decision_function(const csr_matrix& X) const { return shaped_decision(libsvm_decision(X)); }
 
 ndarray<double> svm_classifier::proba_from_decision(const ndarray<double>& dec) const {
-    if (!has_probability())
-        throw usage_error("", type_name(), "predict_proba is not available: the model was fitted with probability=false");
     const std::size_t n = dec.shape(0), k = n_classes(), n_pairs = dec.shape(1);
     constexpr double min_prob = 1e-7;
     ndarray<double> out(shape_t{n, k});
@@ -150,13 +148,19 @@ ndarray<double> svm_classifier::proba_from_decision(const ndarray<double>& dec) 
     return out;
 }
 
+void svm_classifier::check_probability() const {
+    if (!fitted()) throw usage_error("", type_name(), "this " + type_name() + " is not fitted yet; call fit() first");
+    if (!has_probability())
+        throw usage_error("", type_name(), "predict_proba is not available: the model was fitted with probability=false");
+}
+
 ndarray<double> svm_classifier::predict_proba(const ndarray<double>& X) const {
-    if (!has_probability()) return proba_from_decision(ndarray<double>(shape_t{0, 1}));
+    check_probability();
     return proba_from_decision(libsvm_decision(X));
 }
 
 ndarray<double> svm_classifier::predict_proba(const csr_matrix& X) const {
-    if (!has_probability()) return proba_from_decision(ndarray<double>(shape_t{0, 1}));
+    check_probability();
     return proba_from_decision(libsvm_decision(X));
 }
 

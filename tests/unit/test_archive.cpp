@@ -117,8 +117,8 @@ FITSTORE_REGISTER_POLYMORPHIC(demo::shape_base, demo::circle)
 TEST_CASE("params, arrays and children of a user type round-trip in every layout", "[archive]") {
     temp_dir dir;
     demo::model m;
-    m.weights = ndarray<float>({2, 2}, {1.f, 2.f, 3.f, 4.f});
-    m.pre.mean = ndarray<double>{0.5, -0.5};
+    m.weights = ndarray<float>::from_values({2, 2}, {1.f, 2.f, 3.f, 4.f});
+    m.pre.mean = ndarray<double>::from_values({0.5, -0.5});
     m.pre.with_mean = false;
     for (layout l : {layout::directory, layout::blob}) {
         dump_options options;
@@ -185,13 +185,13 @@ TEST_CASE("params with the wrong JSON type are refused with the field", "[archiv
     stored_object node;
     node.type = "demo_scaler";
     node.params["with_mean"] = 1;  // an integer, not a bool
-    node.arrays.emplace_back("mean", ndarray<double>{1.0}.as_any());
+    node.arrays.emplace_back("mean", ndarray<double>::from_values({1.0}).as_any());
     demo::scaler s;
     REQUIRE_THROWS_WITH(load_object(node, s, "", "f"), Catch::Contains("params.with_mean") &&
                                                           Catch::Contains("expected a boolean"));
     node.params["with_mean"] = true;
     node.arrays.clear();
-    node.arrays.emplace_back("mean", ndarray<float>{1.0f}.as_any());
+    node.arrays.emplace_back("mean", ndarray<float>::from_values({1.0f}).as_any());
     REQUIRE_THROWS_WITH(load_object(node, s, "", "f"), Catch::Contains("arrays.mean") &&
                                                           Catch::Contains("expected dtype float64, found float32"));
     node.arrays.clear();
@@ -202,8 +202,8 @@ TEST_CASE("integer params outside their C++ type's range are refused", "[archive
     // A complete, valid node (every param and array present), so the only
     // thing wrong is the one integer each case replaces.
     demo::model original;
-    original.weights = ndarray<float>({1}, {1.f});
-    original.pre.mean = ndarray<double>{0.5};
+    original.weights = ndarray<float>::from_values({1}, {1.f});
+    original.pre.mean = ndarray<double>::from_values({0.5});
     stored_object valid;
     save_object(original, valid);
     demo::model m;
@@ -242,7 +242,7 @@ TEST_CASE("integer params outside their C++ type's range are refused", "[archive
 TEST_CASE("invalid member names are refused when saving", "[archive][bad]") {
     stored_object node;
     save_archive ar(node, 1);
-    ndarray<double> a{1.0};
+    auto a = ndarray<double>::from_values({1.0});
     REQUIRE_THROWS_WITH(ar.array("../escape", a), Catch::Contains("names must be"));
     REQUIRE_THROWS_WITH(ar.array("", a), Catch::Contains("names must be"));
     ar.array("ok", a);

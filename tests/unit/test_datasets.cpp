@@ -56,11 +56,11 @@ TEST_CASE("CSV target column by name, quotes and CRLF", "[datasets][csv]") {
     temp_csv file("label,\"a, quoted\",b\r\n1,0.5,2\r\n\r\n0,1e-3,-4\r\n");
     const auto d = datasets::load_csv(file.str(), "label");
     REQUIRE(d.feature_names == std::vector<std::string>{"a, quoted", "b"});
-    REQUIRE(d.X == ndarray<double>(shape_t{2, 2}, {0.5, 2, 1e-3, -4}));
-    REQUIRE(d.y == ndarray<std::int64_t>{1, 0});
+    REQUIRE(d.X == ndarray<double>::from_values(shape_t{2, 2}, {0.5, 2, 1e-3, -4}));
+    REQUIRE(d.y == ndarray<std::int64_t>::from_values({1, 0}));
 
     const auto table = datasets::read_csv_table(file.str());
-    REQUIRE(datasets::numeric_columns(table, {"b"}) == ndarray<double>(shape_t{2, 1}, {2, -4}));
+    REQUIRE(datasets::numeric_columns(table, {"b"}) == ndarray<double>::from_values(shape_t{2, 1}, {2, -4}));
 }
 
 TEST_CASE("bad CSV input gets errors naming file, line and column", "[datasets][csv][errors]") {

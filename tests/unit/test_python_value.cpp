@@ -50,7 +50,7 @@ void check_golden(const python_value& v) {
     REQUIRE(p["none"].is_none());
 
     const auto small = v["small"].array<std::uint16_t>();
-    REQUIRE(small == ndarray<std::uint16_t>(shape_t{3}, {1, 2, 3}));
+    REQUIRE(small == ndarray<std::uint16_t>::from_values(shape_t{3}, {1, 2, 3}));
     const auto mask = v["mask"].array<bool>();
     REQUIRE(mask.size() == 3);
     REQUIRE((mask[0] && !mask[1] && mask[2]));

@@ -132,7 +132,7 @@ TEST_CASE("mmap modes follow numpy semantics", "[store][mmap]") {
     temp_dir dir;
     const std::string path = dir / store_name(l);
     array_bundle bundle;
-    bundle.add("w", ndarray<double>({4}, {1.0, 2.0, 3.0, 4.0}));
+    bundle.add("w", ndarray<double>::from_values({4}, {1.0, 2.0, 3.0, 4.0}));
     dump_options options;
     options.layout = l;
     dump(bundle, path, options);

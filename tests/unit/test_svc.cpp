@@ -65,7 +65,7 @@ TEST_CASE("svc on iris: scikit-learn's persistence example predicts X[0] -> 0", 
     svc model;
     model.fit(iris.X, iris.y, iris.feature_names);
     REQUIRE(model.fitted());
-    REQUIRE(model.classes() == ndarray<std::int64_t>{0, 1, 2});
+    REQUIRE(model.classes() == ndarray<std::int64_t>::from_values({0, 1, 2}));
     REQUIRE(model.fitted_gamma() > 0);
 
     const auto x0 = take_rows(iris.X, {0});
@@ -142,7 +142,7 @@ TEST_CASE("svc binary: decision sign picks classes[1] as scikit-learn does", "[s
     const auto data = iris_binary();
     svc model;
     model.fit(data.X, data.y);
-    REQUIRE(model.classes() == ndarray<std::int64_t>{1, 2});
+    REQUIRE(model.classes() == ndarray<std::int64_t>::from_values({1, 2}));
     REQUIRE(model.dual_coef().shape(0) == 1);
     const auto dec = model.decision_function(data.X);
     const auto labels = model.predict(data.X);
@@ -191,7 +191,7 @@ TEST_CASE("svc class_weight balanced and custom change the box constraints", "[s
     p.class_weight_values = {0.25};
     svc model(p);
     model.fit(data.X, data.y);
-    REQUIRE(model.class_weight() == ndarray<double>{1.0, 0.25});
+    REQUIRE(model.class_weight() == ndarray<double>::from_values({1.0, 0.25}));
     const std::size_t n0 = std::size_t(model.n_support()[0]);
     for (std::size_t s = n0; s < model.dual_coef().size(); ++s) REQUIRE(std::abs(model.dual_coef()[s]) <= 0.25 + 1e-12);
 
@@ -208,7 +208,7 @@ TEST_CASE("svc class_weight balanced and custom change the box constraints", "[s
     svc balanced(p);
     balanced.fit(X, y);
     const double n = 92;
-    REQUIRE(balanced.class_weight() == ndarray<double>{n / (3 * 50.0), n / (3 * 30.0), n / (3 * 12.0)});
+    REQUIRE(balanced.class_weight() == ndarray<double>::from_values({n / (3 * 50.0), n / (3 * 30.0), n / (3 * 12.0)}));
     REQUIRE(balanced.class_weight()[2] == Approx(2.5555555555555554));
     // Each support vector's |alpha| is bounded by C times its class's weight,
     // and the rare class uses more than the unweighted bound C = 1.
@@ -272,7 +272,7 @@ TEST_CASE("a loaded svc whose arrays disagree is refused", "[svc][errors]") {
     std::vector<std::int64_t> labels(100000);
     for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = std::int64_t(i);
     for (auto& a : many_classes.arrays)
-        if (a.first == "classes") a.second = ndarray<std::int64_t>(shape_t{labels.size()}, labels).as_any();
+        if (a.first == "classes") a.second = ndarray<std::int64_t>::from_values(shape_t{labels.size()}, labels).as_any();
     REQUIRE_THROWS_WITH(load_object(many_classes, out, "", "model.bin"), Catch::Contains("at most 65536 classes"));
 
     stored_object bad_kernel;
@@ -282,10 +282,10 @@ TEST_CASE("a loaded svc whose arrays disagree is refused", "[svc][errors]") {
 }
 
 TEST_CASE("standard_scaler follows StandardScaler", "[scaler]") {
-    ndarray<double> X(shape_t{4, 3}, {1, 5, 2, 2, 5, 4, 3, 5, 6, 4, 5, 8});
+    const auto X = ndarray<double>::from_values(shape_t{4, 3}, {1, 5, 2, 2, 5, 4, 3, 5, 6, 4, 5, 8});
     standard_scaler scaler;
     scaler.fit(X, ndarray<std::int64_t>(shape_t{4}));
-    REQUIRE(scaler.mean() == ndarray<double>{2.5, 5, 5});
+    REQUIRE(scaler.mean() == ndarray<double>::from_values({2.5, 5, 5}));
     REQUIRE(scaler.var()[0] == Approx(1.25));
     REQUIRE(scaler.var()[2] == Approx(5.0));
     REQUIRE(scaler.scale()[1] == 1.0);  // constant column: scale 1, not 0
@@ -362,7 +362,7 @@ TEST_CASE("stratified k-fold matches StratifiedKFold's allocation", "[cv]") {
     // iris is sorted by class: each class's 50 rows go to folds in blocks of 10.
     for (std::size_t i = 0; i < 150; ++i) REQUIRE(folds[i] == (i % 50) / 10);
 
-    const ndarray<std::int64_t> y{7, 7, 7, 3, 3, 7, 3, 7};
+    const auto y = ndarray<std::int64_t>::from_values({7, 7, 7, 3, 3, 7, 3, 7});
     const auto f = stratified_kfold(y, 2);
     std::size_t in_fold0 = 0;
     for (std::size_t i = 0; i < y.size(); ++i) in_fold0 += f[i] == 0;

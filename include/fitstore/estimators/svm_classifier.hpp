@@ -52,6 +52,8 @@ protected:
 private:
     ndarray<double> shaped_decision(const ndarray<double>& dec) const;
     ndarray<double> proba_from_decision(const ndarray<double>& dec) const;
+    /// Throws usage_error unless fitted with probA/probB.
+    void check_probability() const;
 };
 
 /// libsvm's multi-class probabilities from pairwise ones (r[i][j] + r[j][i] = 1,

@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
     if (argc != 2) return 2;
     user_model m;
     m.C = 2.5;
-    m.weights = fitstore::ndarray<double>{1.0, 2.0, 3.0};
+    m.weights = fitstore::ndarray<double>::from_values({1.0, 2.0, 3.0});
     fitstore::dump(m, argv[1]);
     const auto back = fitstore::load<user_model>(argv[1], {fitstore::mmap_mode::r});
     if (back.C != 2.5 || !(back.weights == m.weights) || !back.weights.is_mapped()) return 1;
