@@ -1,6 +1,7 @@
 // fitstore demo: scikit-learn's model-persistence example end to end on the
 // embedded iris data (fit, dump in every layout, reload in a fresh process,
-// predict X[0] -> 0), then a large synthetic SVC dumped and reloaded copied
+// predict X[0] -> 0), a regressor (svr) and a probability model (svc with
+// probability=true and string labels), then a large synthetic SVC dumped and reloaded copied
 // and memory-mapped in several layouts and codecs, with a summary table.
 #include <sys/stat.h>
 
@@ -16,6 +17,7 @@
 #include "commands.hpp"
 #include "fitstore/datasets.hpp"
 #include "fitstore/estimators/svc.hpp"
+#include "fitstore/estimators/svr.hpp"
 #include "fitstore/model_selection.hpp"
 #include "fitstore/provenance.hpp"
 #include "fitstore/store.hpp"
@@ -124,6 +126,56 @@ int run_demo(const demo_args& a) {
         } catch (const error& e) {
             check(false, std::string(layout_name(l)) + ": " + e.what());
         }
+    }
+
+    // Part 1b: the rest of the family: a regressor and a probability model.
+    std::cout << "\n== 1b. svm.SVR() and svm.SVC(probability=True) with string labels, dumped and reloaded mapped ==\n";
+    try {
+        ndarray<double> X3(shape_t{150, 3}), width(shape_t{150});
+        for (std::size_t r = 0; r < 150; ++r) {
+            for (std::size_t f = 0; f < 3; ++f) X3.mutable_data()[r * 3 + f] = iris.X[r * 4 + f];
+            width.mutable_data()[r] = iris.X[r * 4 + 3];
+        }
+        svr regressor;
+        regressor.fit(X3, targets::of_float64(width), {"sepal length (cm)", "sepal width (cm)", "petal length (cm)"});
+        const std::string svr_path = path_for(dir, "iris_svr", layout::directory);
+        dump(regressor, svr_path);
+        const svr reloaded = load<svr>(svr_path, {mmap_mode::r});
+        const auto values = reloaded.predict_values(X3);
+        double ss_res = 0, ss_tot = 0, mean_width = 0;
+        for (double w : width) mean_width += w / 150.0;
+        for (std::size_t r = 0; r < 150; ++r) {
+            ss_res += (width[r] - values[r]) * (width[r] - values[r]);
+            ss_tot += (width[r] - mean_width) * (width[r] - mean_width);
+        }
+        check(values == regressor.predict_values(X3),
+              "svr (petal width from the other three measurements): " + std::to_string(reloaded.n_support_vectors()) +
+                  " support vectors, R^2 " + std::to_string(1 - ss_res / ss_tot) + ", X[0] -> " +
+                  std::to_string(values[0]) + " cm (true " + std::to_string(width[0]) +
+                  "); mmap-loaded predictions identical");
+
+        std::vector<std::string> species;
+        for (auto label : iris.y) species.push_back(iris.target_names.at(std::size_t(label)));
+        svm_params params;
+        params.probability = true;
+        params.random_state = 0;
+        svc probabilistic(params);
+        probabilistic.fit(iris.X, targets::of_strings(species), iris.feature_names);
+        const std::string proba_path = path_for(dir, "iris_svc_proba", layout::blob);
+        dump(probabilistic, proba_path);
+        const svc reloaded_proba = load<svc>(proba_path, {mmap_mode::r});
+        const auto proba = reloaded_proba.predict_proba(iris.X);
+        std::ostringstream row;
+        row << std::setprecision(3);
+        for (std::size_t c = 0; c < 3; ++c)
+            row << (c ? ", " : "") << reloaded_proba.class_labels().strings()[c] << " " << proba[100 * 3 + c];
+        check(proba == probabilistic.predict_proba(iris.X) &&
+                  reloaded_proba.predict_targets(iris.X) == probabilistic.predict_targets(iris.X),
+              "svc(probability=True) on species names: predict(X[100]) -> " +
+                  reloaded_proba.predict_targets(iris.X).strings()[100] + ", predict_proba(X[100]) -> " + row.str() +
+                  " (probA/probB from libsvm's 5-fold CV); mmap-loaded blob gives identical labels and probabilities");
+    } catch (const error& e) {
+        check(false, std::string("svr / probability svc: ") + e.what());
     }
 
     // Part 2: a model whose arrays dominate: dump and load, copied vs mapped.

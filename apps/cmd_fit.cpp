@@ -102,14 +102,14 @@ void run_fit(const fit_args& a) {
     const std::size_t n = X.shape(0);
     if (svm->is_regressor()) {
         metric = "r2";
-        const auto& truth = y.kind() == target_kind::float64 ? y.float64s() : ndarray<double>();
+        std::vector<double> truth(n);
+        for (std::size_t i = 0; i < n; ++i)
+            truth[i] = y.kind() == target_kind::float64 ? y.float64s()[i] : double(y.int64s()[i]);
         double mean = 0, ss_res = 0, ss_tot = 0;
-        for (std::size_t i = 0; i < n; ++i) mean += y.kind() == target_kind::float64 ? truth[i] : double(y.int64s()[i]);
-        mean /= double(n);
+        for (double t : truth) mean += t / double(n);
         for (std::size_t i = 0; i < n; ++i) {
-            const double t = y.kind() == target_kind::float64 ? truth[i] : double(y.int64s()[i]);
-            ss_res += (t - predicted.float64s()[i]) * (t - predicted.float64s()[i]);
-            ss_tot += (t - mean) * (t - mean);
+            ss_res += (truth[i] - predicted.float64s()[i]) * (truth[i] - predicted.float64s()[i]);
+            ss_tot += (truth[i] - mean) * (truth[i] - mean);
         }
         score = ss_tot > 0 ? 1 - ss_res / ss_tot : 0;
     } else if (outliers) {

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iomanip>
@@ -11,6 +13,7 @@
 
 #include "estimators/libsvm_bridge.hpp"
 #include "fitstore/store.hpp"
+#include "fitstore/targets.hpp"
 
 namespace fitstore::bench {
 
@@ -31,6 +34,61 @@ double best_of(std::size_t repeats, F&& f) {
         best = std::min(best, seconds_since(t0));
     }
     return best;
+}
+
+/// Seconds of fitstore and of libsvm for one model, their ratio and how many
+/// predictions agree (labels equal, or values within 1e-9 relative).
+void family_row(std::ostream& out, const std::string& path, double fitstore_s, double libsvm_s, std::size_t agree,
+                std::size_t n) {
+    out << std::left << std::setw(34) << path << std::right << std::fixed << std::setprecision(4) << std::setw(10)
+        << fitstore_s << std::setw(10) << libsvm_s << std::setprecision(1) << std::setw(10) << libsvm_s / fitstore_s << "x"
+        << std::setprecision(2) << std::setw(10) << 100.0 * double(agree) / double(std::max<std::size_t>(n, 1)) << "%\n";
+}
+
+/// The svr and sparse-svc rows: the same support vectors as a regressor, and
+/// as CSR (about 10% non-zeros) predicting sparse samples given dense and CSR.
+int run_family_rows(const svc& model, const ndarray<double>& X, const predict_bench_options& o, std::ostream& out) {
+    constexpr double threshold = 1.645;
+    std::cerr << "bench-predict: svr and sparse svc rows (libsvm one sample at a time, slow)\n";
+    out << "\n" << std::left << std::setw(34) << "model, fitstore path" << std::right << std::setw(10) << "fitstore"
+        << std::setw(10) << "libsvm" << std::setw(11) << "ratio" << std::setw(11) << "agree" << "\n";
+    int result = 0;
+    {
+        const svr regressor = svr_from(model);
+        ndarray<double> values;
+        const double t = best_of(o.repeats, [&] { values = regressor.predict_values(X); });
+        const detail::libsvm_predictor reference(regressor);
+        std::vector<double> expected;
+        const double t_ref = best_of(1, [&] { expected = reference.predict_values(detail::row_matrix::of(X)); });
+        std::size_t agree = 0;
+        for (std::size_t i = 0; i < expected.size(); ++i)
+            agree += std::abs(values[i] - expected[i]) <= 1e-9 * std::max(1.0, std::abs(expected[i]));
+        result |= agree != expected.size();
+        family_row(out, "svr, dense", t, t_ref, agree, expected.size());
+    }
+    {
+        const svc sparse = sparse_svc_from(model, threshold);
+        const ndarray<double> Xs = sparsified(X, threshold);
+        const csr_matrix Xcsr = csr_matrix::from_dense(Xs);
+        const detail::libsvm_predictor reference(sparse);
+        ndarray<std::int64_t> expected;
+        const double t_ref = best_of(1, [&] { expected = reference.predict(Xs); });
+        ndarray<std::int64_t> labels;
+        const double t_dense = best_of(o.repeats, [&] { labels = sparse.predict(Xs); });
+        std::size_t agree = 0;
+        for (std::size_t i = 0; i < labels.size(); ++i) agree += labels[i] == expected[i];
+        result |= agree != labels.size();
+        family_row(out, "svc, CSR support vectors, dense X", t_dense, t_ref, agree, labels.size());
+        targets csr_labels;
+        const double t_csr = best_of(o.repeats, [&] { csr_labels = sparse.predict_targets(Xcsr); });
+        agree = 0;
+        for (std::size_t i = 0; i < labels.size(); ++i) agree += csr_labels.int64s()[i] == expected[i];
+        result |= agree != labels.size();
+        family_row(out, "svc, CSR support vectors, CSR X", t_csr, t_ref, agree, labels.size());
+        out << "(CSR support vectors: " << sparse.sparse_support_vectors().nnz() << " non-zeros of "
+            << sparse.n_support_vectors() * sparse.n_features_in() << ")\n";
+    }
+    return result;
 }
 
 }  // namespace
@@ -98,6 +156,7 @@ int run_predict_benchmark(const predict_bench_options& o, std::ostream& out) {
     if (!o.skip_libsvm)
         out << "(building libsvm's node arrays from the model took " << std::setprecision(3) << convert_s
             << " s, not counted)\n";
+    if (!o.skip_libsvm) result |= run_family_rows(model, X, o, out);
     return result;
 }
 

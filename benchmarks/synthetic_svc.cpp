@@ -76,6 +76,60 @@ svc make_synthetic_svc(const synthetic_svc_spec& spec) {
     return assemble_svc(std::move(a), spec.kernel);
 }
 
+svr svr_from(const svc& model) {
+    stored_object node;
+    {
+        svm_params params = model.params();
+        params.gamma = "auto";
+        svr unfitted(params);
+        save_object(unfitted, node);
+    }
+    const std::size_t nsv = model.n_support_vectors();
+    ndarray<double> dual(shape_t{1, nsv});
+    std::copy_n(model.dual_coef().data(), nsv, dual.mutable_data());
+    ndarray<double> intercept(shape_t{1});
+    intercept.mutable_data()[0] = 0.1;
+    ndarray<std::int32_t> n_support(shape_t{1});
+    n_support.mutable_data()[0] = std::int32_t(nsv);
+    for (auto& a : node.arrays) {
+        if (a.first == "support_vectors") a.second = model.support_vectors().as_any();
+        if (a.first == "dual_coef") a.second = dual.as_any();
+        if (a.first == "intercept") a.second = intercept.as_any();
+        if (a.first == "n_support") a.second = n_support.as_any();
+        if (a.first == "support") a.second = model.support().as_any();
+    }
+    node.params["n_features_in"] = model.n_features_in();
+    node.params["fitted_gamma"] = model.fitted_gamma();
+    svr out;
+    load_object(node, out, "", "<assembled svr>");
+    return out;
+}
+
+ndarray<double> sparsified(const ndarray<double>& X, double threshold) {
+    ndarray<double> out = X.copy();
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (std::abs(out[i]) < threshold) out.mutable_data()[i] = 0.0;
+    return out;
+}
+
+svc sparse_svc_from(const svc& model, double threshold) {
+    stored_object node;
+    save_object(model, node);
+    const csr_matrix sv = csr_matrix::from_dense(sparsified(model.support_vectors(), threshold));
+    std::vector<std::pair<std::string, any_array>> arrays;
+    for (auto& a : node.arrays)
+        if (a.first != "support_vectors") arrays.push_back(a);
+    arrays.emplace_back("support_vectors_data", sv.data.as_any());
+    arrays.emplace_back("support_vectors_indices", sv.indices.as_any());
+    arrays.emplace_back("support_vectors_indptr", sv.indptr.as_any());
+    node.arrays = std::move(arrays);
+    node.params["sparse"] = true;
+    node.params["support_vectors_rows"] = sv.n_rows;
+    svc out;
+    load_object(node, out, "", "<assembled sparse svc>");
+    return out;
+}
+
 ndarray<double> synthetic_samples(std::size_t n, std::size_t n_features, std::uint64_t seed) {
     ndarray<double> X(shape_t{n, n_features});
     fill_normal(X.mutable_data(), X.size(), seed ^ 0x5eedULL);

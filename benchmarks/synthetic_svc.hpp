@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fitstore/estimators/svc.hpp"
+#include "fitstore/estimators/svr.hpp"
 
 namespace fitstore::bench {
 
@@ -40,6 +41,17 @@ svc assemble_svc(svc_arrays arrays, const std::string& kernel);
 /// classes), dual coefficients in [-1, 1] and gamma 1 / n_features. Throws
 /// usage_error for fewer than 2 classes or fewer support vectors than classes.
 svc make_synthetic_svc(const synthetic_svc_spec& spec);
+
+/// The same support vectors as an svr (first dual_coef row, intercept 0.1):
+/// the predict benchmark's regression fixture. Throws as assemble_svc does.
+svr svr_from(const svc& model);
+
+/// `model` with its support vectors stored as CSR after dropping every value
+/// with |v| < `threshold` (1.645 keeps about 10% of standard-normal values).
+svc sparse_svc_from(const svc& model, double threshold);
+
+/// `X` with every |v| < `threshold` set to 0 (samples that match a sparse model).
+ndarray<double> sparsified(const ndarray<double>& X, double threshold);
 
 /// n x n_features standard-normal samples (a different stream from the model's).
 ndarray<double> synthetic_samples(std::size_t n, std::size_t n_features, std::uint64_t seed);

@@ -43,29 +43,36 @@ ndarray<double> csr_matrix::to_dense() const {
 }
 
 std::string csr_problem(const csr_matrix& m, std::string& field) {
-    field = "indptr";
+    auto problem = [&](const char* array, std::string message) {
+        field = array;
+        return message;
+    };
     if (m.indptr.shape() != shape_t{m.n_rows + 1})
-        return "expected shape " + shape_to_string(shape_t{m.n_rows + 1}) + ", found " + shape_to_string(m.indptr.shape());
+        return problem("indptr", "expected shape " + shape_to_string(shape_t{m.n_rows + 1}) + ", found " +
+                                     shape_to_string(m.indptr.shape()));
     const std::size_t nnz = m.data.size();
-    if (m.data.rank() != 1) return field = "data", "expected a 1-D array, found shape " + shape_to_string(m.data.shape());
+    if (m.data.rank() != 1) return problem("data", "expected a 1-D array, found shape " + shape_to_string(m.data.shape()));
     if (m.indices.shape() != shape_t{nnz})
-        return field = "indices", "expected shape " + shape_to_string(shape_t{nnz}) + " (as data), found " +
-                                      shape_to_string(m.indices.shape());
-    if (m.indptr[0] != 0) return "expected indptr[0] == 0, found " + std::to_string(m.indptr[0]);
+        return problem("indices", "expected shape " + shape_to_string(shape_t{nnz}) + " (as data), found " +
+                                      shape_to_string(m.indices.shape()));
+    if (m.indptr[0] != 0) return problem("indptr", "expected indptr[0] == 0, found " + std::to_string(m.indptr[0]));
     if (std::size_t(m.indptr[m.n_rows]) != nnz)
-        return "expected the last offset to be nnz = " + std::to_string(nnz) + ", found " + std::to_string(m.indptr[m.n_rows]);
+        return problem("indptr", "expected the last offset to be nnz = " + std::to_string(nnz) + ", found " +
+                                     std::to_string(m.indptr[m.n_rows]));
+    // Every offset is checked before any is used, so that none points past nnz.
+    for (std::size_t r = 0; r < m.n_rows; ++r)
+        if (m.indptr[r + 1] < m.indptr[r]) return problem("indptr", "offsets decrease at row " + std::to_string(r));
     for (std::size_t r = 0; r < m.n_rows; ++r) {
-        if (m.indptr[r + 1] < m.indptr[r]) return "offsets decrease at row " + std::to_string(r);
         for (auto k = m.indptr[r]; k < m.indptr[r + 1]; ++k) {
             const auto c = m.indices[std::size_t(k)];
             if (c < 0 || std::size_t(c) >= m.n_cols)
-                return field = "indices", "column " + std::to_string(c) + " out of range [0, " + std::to_string(m.n_cols) +
-                                              ") in row " + std::to_string(r);
+                return problem("indices", "column " + std::to_string(c) + " out of range [0, " + std::to_string(m.n_cols) +
+                                              ") in row " + std::to_string(r));
             if (k > m.indptr[r] && m.indices[std::size_t(k - 1)] >= c)
-                return field = "indices", "columns not strictly increasing in row " + std::to_string(r);
+                return problem("indices", "columns not strictly increasing in row " + std::to_string(r));
             if (!std::isfinite(m.data[std::size_t(k)]))
-                return field = "data", "expected finite values, found " + std::to_string(m.data[std::size_t(k)]) +
-                                           " in row " + std::to_string(r);
+                return problem("data", "expected finite values, found " + std::to_string(m.data[std::size_t(k)]) +
+                                           " in row " + std::to_string(r));
         }
     }
     field.clear();

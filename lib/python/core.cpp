@@ -40,7 +40,7 @@ namespace {
 
 // Raised for every fitstore::error; fitstore/_errors.py turns it into the
 // public class (FormatError, ChecksumError, ...) with errno where it applies.
-// Its args: (kind, what, path, field, message). A plain pointer, deliberately
+// Its args: (kind, what, path, field, message, errno or 0). A plain pointer, deliberately
 // never released: a py::object here would be destroyed after the interpreter.
 PyObject* engine_error_type = nullptr;
 
@@ -163,10 +163,21 @@ const char* error_kind(const fitstore::error& e) {
     if (dynamic_cast<const fitstore::checksum_error*>(&e)) return "checksum";
     if (dynamic_cast<const fitstore::version_error*>(&e)) return "version";
     if (dynamic_cast<const fitstore::format_error*>(&e)) return "format";
-    if (dynamic_cast<const fitstore::io_error*>(&e)) return "io";
     if (dynamic_cast<const fitstore::type_error*>(&e)) return "type";
     if (dynamic_cast<const fitstore::usage_error*>(&e)) return "usage";
     return "error";
+}
+
+// The errno an io_error carries. Detected rather than called because
+// io_error::error_code() arrives with issue 11's error work; until then the
+// Python side recovers errno from the strerror() text of the message.
+template <class E>
+auto errno_of(const E& e, int) -> decltype(int(e.error_code())) {
+    return e.error_code();
+}
+template <class E>
+int errno_of(const E&, long) {
+    return 0;
 }
 
 // A Py_buffer held for the duration of a call (released with the GIL held).
@@ -197,11 +208,14 @@ PYBIND11_MODULE(_core, m) {
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) std::rethrow_exception(p);
+        } catch (const fitstore::io_error& e) {
+            const py::tuple args = py::make_tuple("io", e.what(), e.path(), e.field(), e.message(), errno_of(e, 0));
+            PyErr_SetObject(engine_error_type, args.ptr());
         } catch (const fitstore::error& e) {
-            const py::tuple args = py::make_tuple(error_kind(e), e.what(), e.path(), e.field(), e.message());
+            const py::tuple args = py::make_tuple(error_kind(e), e.what(), e.path(), e.field(), e.message(), 0);
             PyErr_SetObject(engine_error_type, args.ptr());
         } catch (const nlohmann::json::exception& e) {
-            const py::tuple args = py::make_tuple("format", std::string("fitstore: ") + e.what(), "", "", e.what());
+            const py::tuple args = py::make_tuple("format", std::string("fitstore: ") + e.what(), "", "", e.what(), 0);
             PyErr_SetObject(engine_error_type, args.ptr());
         }
     });

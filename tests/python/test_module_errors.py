@@ -257,6 +257,7 @@ def corpus_files(name):
     return sorted(glob.glob(os.path.join(CORPUS, name, "*")))
 
 
+@pytest.mark.filterwarnings("ignore::fitstore.MmapWarning")
 def test_fuzz_corpus_blobs_load_or_raise_fitstore_errors(tmp_path):
     files = corpus_files("blob")
     assert files
@@ -270,6 +271,7 @@ def test_fuzz_corpus_blobs_load_or_raise_fitstore_errors(tmp_path):
                 pass
 
 
+@pytest.mark.filterwarnings("ignore::fitstore.MmapWarning")
 def test_fuzz_corpus_directories_load_or_raise_fitstore_errors(tmp_path):
     """The directory fuzzer's inputs: "@@relative/path\\ncontent" entries (tests/fuzz/fuzz_directory.cpp)."""
     files = corpus_files("directory")
@@ -358,6 +360,8 @@ def test_bad_options_are_usage_errors(tmp_path):
         fitstore.dump(1, open(os.devnull, "wb"))
     with pytest.raises(TypeError, match="expected bytes"):
         fitstore.loads("a str is not a blob")
+    with pytest.raises(TypeError, match="not contiguous"):
+        fitstore.loads(memoryview(fitstore.dumps([1]))[::2])
 
 
 if __name__ == "__main__":

@@ -66,6 +66,18 @@ def test_python_directory_stores_are_zarr_groups(tmp_path, model):
     assert group["support_vectors"].nchunks > 1
 
 
+def test_zarr_groups_written_by_zarr_python_load(tmp_path):
+    import zarr
+    store = str(tmp_path / "z")
+    group = zarr.open_group(store, mode="w")
+    group.array("w", np.arange(100.0).reshape(10, 10), chunks=(3, 4))
+    group.create_group("sub").array("v", np.arange(5, dtype="<i4"))
+    value = fitstore.load(store)
+    assert isinstance(value, fitstore.StoredObject)
+    assert np.array_equal(value["w"], np.arange(100.0).reshape(10, 10))
+    assert value["sub"]["v"].dtype == np.int32 and np.array_equal(value["sub"]["v"], np.arange(5))
+
+
 def test_python_hdf5_stores_are_read_by_h5py(tmp_path, model):
     import h5py
     store = str(tmp_path / "m.h5")

@@ -303,6 +303,18 @@ TEST_CASE("damaged stored svm models are refused naming the array", "[svm][error
     nu_svr sparse_out;
     REQUIRE_THROWS_WITH(load_object(broken, sparse_out, "", "m.blob"),
                         Catch::Contains("arrays.support_vectors_indptr") && Catch::Contains("m.blob"));
+    // An offset past nnz in an early row is refused before any row is read through it.
+    csr_matrix far;
+    far.n_rows = 2;
+    far.n_cols = 3;
+    far.data = ndarray<double>(shape_t{5});
+    far.indices = ndarray<std::int32_t>(shape_t{5});
+    far.indptr = ndarray<std::int32_t>(shape_t{3});
+    far.indptr.mutable_data()[1] = 100;
+    far.indptr.mutable_data()[2] = 5;
+    std::string field;
+    REQUIRE(csr_problem(far, field) == "offsets decrease at row 1");
+    REQUIRE(field == "indptr");
     stored_object wrong_offset;
     one_class_svm oc;
     oc.fit(iris.X, targets());

@@ -167,11 +167,14 @@ def loads(data, *, threads=0):
     """The value of a blob made by dumps(); `data` is any contiguous buffer
     (bytes, bytearray, memoryview...), read in place without a copy."""
     try:
-        memoryview(data)
+        contiguous = memoryview(data).c_contiguous
     except TypeError:
         raise UnsupportedTypeError(
             f"fitstore: loads: expected bytes, bytearray or another buffer, found {type(data).__name__}",
             field="data") from None
+    if not contiguous:
+        raise UnsupportedTypeError("fitstore: loads: the buffer is not contiguous (a strided view); "
+                                   "pass bytes(data) or a contiguous slice", field="data")
     tree, _report, _manifest = _call(_core.read_bytes, data, int(threads))
     return _mapping.from_tree(tree)
 

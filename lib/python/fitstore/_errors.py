@@ -66,7 +66,8 @@ def not_found(path):
 
 
 def _errno_of(message):
-    # The C++ io_error carries strerror() text, not the number: recover it.
+    # For a C++ io_error without error_code() (see core.cpp errno_of): recover
+    # the number from the strerror() text in its message.
     best = None
     for code in sorted(_errno.errorcode):
         text = _os.strerror(code)
@@ -87,9 +88,9 @@ _CLASSES = {
 
 def from_engine(exc):
     """The public exception for a fitstore._core.EngineError."""
-    kind, what, path, field, _message = exc.args
+    kind, what, path, field, _message, code = exc.args
     if kind == "io":
-        code = _errno_of(what)
+        code = code or _errno_of(what)
         cls = NotFoundError if code == _errno.ENOENT else FileError
         return cls(what, path, field, errno=code)
     return _CLASSES.get(kind, Error)(what, path, field)
