@@ -21,6 +21,7 @@
 #include "fitstore/model_selection.hpp"
 #include "fitstore/provenance.hpp"
 #include "fitstore/store.hpp"
+#include "training_data.hpp"
 
 namespace fitstore::cli {
 
@@ -69,17 +70,12 @@ void run_fit(const fit_args& a) {
         throw usage_error("", "--sparse", "cannot be combined with --scale (standard scaling makes the features dense)");
 
     // Features and targets: one_class_svm takes every column but --target (if given) as a feature.
-    const auto table = datasets::read_csv_table(a.data);
     const bool outliers = svm->is_outlier_detector();
-    std::string target_name = a.target;
-    if (target_name.empty() && !outliers) target_name = table.header.back();
-    std::vector<std::string> feature_names;
-    for (const auto& h : table.header)
-        if (h != target_name) feature_names.push_back(h);
-    if (feature_names.empty()) throw usage_error(a.data, "columns", "expected at least one feature column besides the target");
-    const ndarray<double> X = datasets::numeric_columns(table, feature_names);
-    const targets y = target_name.empty() || outliers ? targets() : datasets::target_column(table, target_name);
-
+    const training_data data = read_training_csv(a.data, a.target, !outliers);
+    const ndarray<double>& X = data.X;
+    const targets y = outliers ? targets() : data.y;
+    const std::string& target_name = data.target_name;
+    const std::vector<std::string>& feature_names = data.feature_names;
     if (svm->is_classifier() && y.unique().size() < 2)
         throw usage_error(a.data, "column \"" + target_name + "\"",
                           "expected at least two classes, found only class " + (y.size() ? y.text(0) : std::string("(none)")));
@@ -96,30 +92,9 @@ void run_fit(const fit_args& a) {
     const double fit_s = std::chrono::duration<double>(clock::now() - t0).count();
 
     // Training score: accuracy (classifiers), R^2 (regressors), inlier fraction (one-class).
-    const targets predicted = a.sparse ? svm->predict_targets(csr_matrix::from_dense(X)) : model->predict_targets(X);
-    std::string metric = "accuracy";
-    double score = 0;
     const std::size_t n = X.shape(0);
-    if (svm->is_regressor()) {
-        metric = "r2";
-        std::vector<double> truth(n);
-        for (std::size_t i = 0; i < n; ++i)
-            truth[i] = y.kind() == target_kind::float64 ? y.float64s()[i] : double(y.int64s()[i]);
-        double mean = 0, ss_res = 0, ss_tot = 0;
-        for (double t : truth) mean += t / double(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            ss_res += (truth[i] - predicted.float64s()[i]) * (truth[i] - predicted.float64s()[i]);
-            ss_tot += (truth[i] - mean) * (truth[i] - mean);
-        }
-        score = ss_tot > 0 ? 1 - ss_res / ss_tot : 0;
-    } else if (outliers) {
-        metric = "inlier_fraction";
-        for (auto v : predicted.int64s()) score += v == 1;
-        score /= double(n);
-    } else {
-        for (std::size_t i = 0; i < n; ++i) score += predicted.text(i) == y.text(i);
-        score /= double(n);
-    }
+    const targets predicted = a.sparse ? svm->predict_targets(csr_matrix::from_dense(X)) : model->predict_targets(X);
+    const auto [metric, score] = score_predictions(*model, y, predicted);
 
     provenance record;
     const any_array y_any = y.size() ? y.as_any() : ndarray<std::int64_t>().as_any();

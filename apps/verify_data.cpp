@@ -1,5 +1,7 @@
 #include "verify_data.hpp"
 
+#include "training_data.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -32,7 +34,7 @@ const json* member(const json& p, const char* a, const char* b = nullptr) {
     return j;
 }
 
-verify_check check_fingerprint(const json& training, const datasets::dataset& data) {
+verify_check check_fingerprint(const json& training, const training_data& data) {
     verify_check c{"training data fingerprint", false, ""};
     const std::string found = data_fingerprint({{"X", data.X.as_any()}, {"y", data.y.as_any()}});
     const json* stored = member(training, "sha256");
@@ -42,7 +44,7 @@ verify_check check_fingerprint(const json& training, const datasets::dataset& da
     }
     c.passed = stored->get<std::string>() == found;
     c.detail = c.passed ? "sha256 " + found + " (X " + shape_to_string(data.X.shape()) + ", y " +
-                              shape_to_string(data.y.shape()) + ")"
+                              shape_to_string(data.y.as_any().shape()) + ")"
                         : "expected sha256 " + stored->get<std::string>() + " (stored), found " + found;
     if (!c.passed) {
         // Say which of X and y differs, when the per-array fingerprints are there.
@@ -58,22 +60,24 @@ verify_check check_fingerprint(const json& training, const datasets::dataset& da
     return c;
 }
 
-verify_check check_training_score(const json& p, const estimator& model, const datasets::dataset& data) {
+verify_check check_training_score(const json& p, const estimator& model, const training_data& data) {
     verify_check c{"training score", false, ""};
     const json* stored = member(p, "training_score", "value");
     if (!stored || !stored->is_number()) {
         c.detail = "the model records no training_score";
         return c;
     }
-    const double found = accuracy(data.y, model.predict(data.X));
+    const training_score found = score_predictions(model, data.y, model.predict_targets(data.X));
     const double want = stored->get<double>();
-    c.passed = found == want;
-    c.detail = std::string(c.passed ? "reproduced exactly: " : "expected (stored) ") + "accuracy " + fixed(want, 17) +
-               (c.passed ? "" : ", found " + fixed(found, 17));
+    const json* metric = member(p, "training_score", "metric");
+    const std::string stored_metric = metric && metric->is_string() ? metric->get<std::string>() : "accuracy";
+    c.passed = found.value == want && found.metric == stored_metric;
+    c.detail = std::string(c.passed ? "reproduced exactly: " : "expected (stored) ") + stored_metric + " " +
+               fixed(want, 17) + (c.passed ? "" : ", found " + found.metric + " " + fixed(found.value, 17));
     return c;
 }
 
-verify_check check_cross_validation(const json& p, const estimator& model, const datasets::dataset& data) {
+verify_check check_cross_validation(const json& p, const estimator& model, const training_data& data) {
     verify_check c{"cross-validation", false, ""};
     const json* cv = member(p, "cross_validation");
     if (!cv) {
@@ -95,8 +99,12 @@ verify_check check_cross_validation(const json& p, const estimator& model, const
         c.detail = "cannot rerun metric \"" + metric + "\" with splitter \"" + splitter + "\"";
         return c;
     }
+    if (data.y.kind() != target_kind::int64) {
+        c.detail = "cannot rerun: stratified accuracy needs int64 labels, these are " + std::string(target_kind_name(data.y.kind()));
+        return c;
+    }
     const std::size_t folds = k->get<std::size_t>();
-    const std::vector<double> scores = cross_val_score(*model.clone_unfitted(), data.X, data.y, folds);
+    const std::vector<double> scores = cross_val_score(*model.clone_unfitted(), data.X, data.y.int64s(), folds);
     const double found = mean(scores);
     const double want = mean_stored->get<double>();
     const double tolerance = std::max(0.02, 2 * std_stored->get<double>());
@@ -117,8 +125,9 @@ std::vector<verify_check> verify_training_data(const std::string& model_path, co
         throw usage_error(model_path, "provenance.training_data",
                           "--data needs a model that records its training data (made by fitstore fit)");
     const json* target = member(*training, "target");
-    const datasets::dataset data =
-        datasets::load_csv(data_path, target && target->is_string() ? target->get<std::string>() : std::string());
+    // fit records the target column's name; a model fitted without one (one_class_svm) records none.
+    const training_data data =
+        read_training_csv(data_path, target && target->is_string() ? target->get<std::string>() : std::string(), target != nullptr);
 
     std::vector<verify_check> checks;
     checks.push_back(check_fingerprint(*training, data));

@@ -116,12 +116,13 @@ def test_models_from_fitstore_fit_load_in_python(tmp_path):
             f.write(",".join(f"{x:g}" for x in row) + f",{label}\n")
     store = str(tmp_path / "svc")
     run("fit", "--data", str(csv), "--scale", "--cv", "0", "-o", store)
+    # A `fitstore fit` pipeline is a scikit-learn Pipeline in Python (fitstore.sklearn).
     value = fitstore.load(store, mmap_mode="r")
-    assert isinstance(value, fitstore.StoredObject)
-    svc = [c for c in value.children.values() if c.type == "svc"]
-    assert svc, value
-    assert svc[0]["support_vectors"].shape[1] == 4
-    assert np.array_equal(np.sort(svc[0]["classes"]), [0, 1, 2])
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import SVC
+    assert isinstance(value, Pipeline) and isinstance(value.steps[-1][1], SVC), value
+    assert value.steps[-1][1].support_vectors_.shape[1] == 4
+    assert np.array_equal(value.classes_, [0, 1, 2])
     assert fitstore.inspect(store)["provenance"]["training_data"]["X"]["shape"] == [150, 4]
 
 

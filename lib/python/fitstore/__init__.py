@@ -124,7 +124,8 @@ def dump(value, filename, *, layout=None, codec="none", shuffle=False, chunk_mb=
 
 
 def _report_unmapped(path, mmap_mode, report):
-    unmapped = [a for a in report if not a["mapped"]]
+    # An empty array has no bytes to map: nothing was copied, so nothing to warn about.
+    unmapped = [a for a in report if not a["mapped"] and a["raw_bytes"] > 0]
     if mmap_mode is not None and unmapped:
         detail = "; ".join(f"{a['key']}: {a['reason'] or 'not mappable'}" for a in unmapped[:5])
         more = f" (and {len(unmapped) - 5} more)" if len(unmapped) > 5 else ""

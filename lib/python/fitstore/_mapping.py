@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from ._errors import FormatError, UnsupportedTypeError
+from .sklearn import _registry as _estimators
 
 DICT, LIST, TUPLE, VALUE = "py_dict", "py_list", "py_tuple", "py_value"
 VERSION = 1
@@ -77,6 +78,8 @@ class _Writer:
             raise UnsupportedTypeError(
                 f"fitstore: {_where(path)}: nesting deeper than {MAX_DEPTH} levels (or a reference cycle)",
                 field=_where(path))
+        if _estimators.is_estimator(value):  # scikit-learn: fitstore.sklearn's adapters (FORMAT.md 11)
+            return _estimators.save_node(value, _where(path))
         t = type(value)
         if t is dict:
             entries = []
@@ -99,7 +102,7 @@ class _Writer:
         arrays, children, stored_as = [], [], {}
         for name, p, v in entries:
             tv = type(v)
-            if tv is dict or tv is list or tv is tuple:
+            if tv is dict or tv is list or tv is tuple or _estimators.is_estimator(v):
                 children.append((name, self.node(v, p)))
                 continue
             big = self._large(v, p)
@@ -256,6 +259,10 @@ def _scalar_back(v, where, read_only):
 def from_tree(node, read_only=False, where="root"):
     """The Python value of a tree returned by the engine."""
     kind, version, params_text, arrays, children = node
+    if where == "root":  # every type name is checked before anything is constructed
+        _estimators.check_tree(node)
+    if _estimators.is_sklearn_type(kind):
+        return _estimators.load_node(node, where, read_only)
     params = json.loads(params_text)
     arrays = dict(arrays)
     children = dict(children)
