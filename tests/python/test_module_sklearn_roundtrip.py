@@ -49,7 +49,8 @@ def run(tmp_path_factory):
         models[case] = est
         reference[case] = sklearn_cases.outputs(est, sklearn_cases.xy(case)[0])
     fitted = time.time()
-    reports = {}
+    reports, children = {}, {}
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]))
     for layout, ext in LAYOUTS.items():
         stores = {}
         for case, est in models.items():
@@ -58,10 +59,13 @@ def run(tmp_path_factory):
         job = tmp / f"{layout}.job.json"
         job.write_text(json.dumps({"layout": layout, "stores": stores, "out": str(tmp),
                                    "refit": REFIT if layout == "directory" else []}))
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]))
-        p = subprocess.run([sys.executable, os.path.join(HERE, "sklearn_roundtrip_child.py"), str(job)],
-                           env=env, capture_output=True, text=True, timeout=300)
-        assert p.returncode == 0, p.stderr
+        # One fresh process per layout, running side by side.
+        children[layout] = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "sklearn_roundtrip_child.py"), str(job)], env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for layout, p in children.items():
+        _out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
         reports[layout] = json.loads((tmp / f"{layout}.json").read_text())
     print(f"\n{len(models)} models ({len(skipped)} skipped by scikit-learn: {skipped}); fit {fitted - start:.1f} s, "
           f"dump + 3 fresh-process loads {time.time() - fitted:.1f} s")

@@ -68,6 +68,8 @@ def adapter_for_estimator(est, where):
     _load_builtins()
     cls = type(est)
     for adapter in _BY_TYPE.values():
+        if adapter.sklearn_class.rsplit(".", 1)[-1] != cls.__name__:
+            continue  # no import of other adapters' modules
         try:
             if adapter.estimator_class() is cls:
                 return adapter
