@@ -1,6 +1,8 @@
 #include "cli_common.hpp"
 
+#include <chrono>
 #include <cstdio>
+#include <memory>
 
 namespace fitstore::cli {
 
@@ -27,6 +29,62 @@ dump_options to_dump_options(const write_flags& flags, layout default_layout) {
     options.threads = flags.threads;
     options.durable = !flags.no_fsync;
     return options;
+}
+
+void add_remote_flags(CLI::App* cmd, remote_flags& flags) {
+    cmd->add_option("--cache", flags.cache,
+                    "Cache folder for mapped remote stores (default: $FITSTORE_CACHE, else ~/.cache/fitstore)");
+    cmd->add_option("--connections", flags.connections, "Remote stores: requests in flight at once (default 8)");
+    cmd->add_option("--timeout", flags.timeout,
+                    "Remote stores: seconds without data before a request is retried, then fails (default 30)");
+    cmd->add_option("--retries", flags.retries, "Remote stores: retries of a failed request (default 4; never on 4xx)");
+    cmd->add_flag("--allow-cross-host-redirects", flags.allow_redirects, "Follow redirects to another host");
+    cmd->add_option("--ca-file", flags.ca_file, "PEM bundle of extra trusted certificates for https");
+    cmd->add_flag("--no-progress", flags.quiet, "No download progress on stderr");
+}
+
+namespace {
+
+/// Prints "fitstore: LOCATION: 45.0 MiB of 256.0 MiB, 40.1 MiB/s, ETA 5 s" on stderr
+/// once a transfer has run for a second, then at most once a second.
+struct progress_printer {
+    std::string location;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last{};
+
+    void operator()(const transfer_progress& p) {
+        const auto now = std::chrono::steady_clock::now();
+        const double elapsed = std::chrono::duration<double>(now - start).count();
+        if (elapsed < 1.0 || now - last < std::chrono::seconds(1)) return;
+        last = now;
+        const double rate = static_cast<double>(p.bytes) / elapsed;
+        std::string line = "fitstore: " + location + ": " + human_bytes(static_cast<double>(p.bytes));
+        if (p.expected) line += " of " + human_bytes(static_cast<double>(p.expected));
+        line += ", " + human_bytes(rate) + "/s";
+        if (p.expected > p.bytes && rate > 0)
+            line += ", ETA " + std::to_string(static_cast<long long>(static_cast<double>(p.expected - p.bytes) / rate + 0.5)) + " s";
+        std::fprintf(stderr, "%s\n", line.c_str());
+    }
+};
+
+}  // namespace
+
+remote_options to_remote_options(const remote_flags& flags, const std::string& location) {
+    remote_options r;
+    r.cache_dir = flags.cache;
+    r.connections = flags.connections;
+    if (flags.timeout < 0) throw usage_error("", "--timeout", "expected a positive number of seconds");
+    r.timeout_ms = static_cast<unsigned>(flags.timeout * 1000 + 0.5);
+    if (flags.timeout > 0 && r.timeout_ms == 0) r.timeout_ms = 1;
+    r.retries = flags.retries;
+    r.allow_cross_host_redirects = flags.allow_redirects;
+    r.ca_file = flags.ca_file;
+    if (!flags.quiet) {
+        auto printer = std::make_shared<progress_printer>();
+        printer->location = location;
+        r.progress = [printer](const transfer_progress& p) { (*printer)(p); };
+    }
+    return r;
 }
 
 std::string human_bytes(double bytes) {

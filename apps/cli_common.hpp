@@ -24,6 +24,24 @@ void add_write_flags(CLI::App* cmd, write_flags& flags);
 /// Builds dump_options from parsed flags; throws usage_error for bad values.
 dump_options to_dump_options(const write_flags& flags, layout default_layout);
 
+/// Transfer options of the commands that read (or write) remote stores.
+struct remote_flags {
+    std::string cache;          ///< --cache DIR
+    unsigned connections = 0;   ///< --connections N
+    double timeout = 0;         ///< --timeout SECONDS (no data for that long: retry, then fail)
+    int retries = -1;           ///< --retries N
+    bool allow_redirects = false;
+    std::string ca_file;
+    bool quiet = false;         ///< --no-progress
+};
+
+/// Adds --cache, --connections, --timeout, --retries, --allow-cross-host-redirects,
+/// --ca-file and --no-progress to `cmd`.
+void add_remote_flags(CLI::App* cmd, remote_flags& flags);
+/// remote_options from parsed flags, with a progress reporter on stderr for
+/// transfers slower than a second (bytes, rate, ETA) unless --no-progress.
+remote_options to_remote_options(const remote_flags& flags, const std::string& location);
+
 /// "12.3 MiB" for tables.
 std::string human_bytes(double bytes);
 

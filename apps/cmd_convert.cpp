@@ -12,10 +12,13 @@ namespace {
 struct convert_args {
     std::string src, dst;
     write_flags flags;
+    remote_flags remote;
 };
 
 void run_convert(const convert_args& args) {
-    const store_contents contents = read_store(args.src);
+    load_options load;
+    load.remote = to_remote_options(args.remote, args.src);
+    const store_contents contents = read_store(args.src, load);
     const manifest m = manifest_from_json(contents.manifest, args.src);
     dump_options options = to_dump_options(args.flags, contents.report.layout);
     if (args.flags.codec.empty() && !args.flags.shuffle) {
@@ -24,6 +27,7 @@ void run_convert(const convert_args& args) {
     }
     options.provenance = m.provenance;
     options.extra = m.extra;
+    options.remote = to_remote_options(args.remote, args.dst);
     write_store(contents.root, args.dst, options);
     std::cerr << "converted " << args.src << " (" << layout_name(contents.report.layout) << ") to " << args.dst << " ("
               << layout_name(options.layout) << ")\n";
@@ -37,6 +41,7 @@ void add_convert_command(CLI::App& app) {
     cmd->add_option("SRC", args->src, "Store to read")->required();
     cmd->add_option("DST", args->dst, "Store to write")->required();
     add_write_flags(cmd, args->flags);
+    add_remote_flags(cmd, args->remote);
     cmd->callback([args] { run_convert(*args); });
 }
 

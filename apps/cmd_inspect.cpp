@@ -45,9 +45,9 @@ void print_object(const object_record& obj, const std::string& name, int depth) 
     for (const auto& [child_name, child] : obj.children) print_object(child, child_name, depth + 1);
 }
 
-void run_inspect(const std::string& path, bool as_json) {
+void run_inspect(const std::string& path, bool as_json, const remote_flags& remote) {
     json raw;
-    const manifest m = read_store_manifest(path, &raw);
+    const manifest m = read_store_manifest(path, &raw, to_remote_options(remote, path));
     if (as_json) {
         json out;
         out["path"] = path;
@@ -89,7 +89,9 @@ void add_inspect_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("inspect", "Show the objects, params, arrays and provenance of a store");
     cmd->add_option("STORE", *path, "Store to inspect")->required();
     cmd->add_flag("--json", *as_json, "Print JSON instead of a table");
-    cmd->callback([path, as_json] { run_inspect(*path, *as_json); });
+    auto remote = std::make_shared<remote_flags>();
+    add_remote_flags(cmd, *remote);
+    cmd->callback([path, as_json, remote] { run_inspect(*path, *as_json, *remote); });
 }
 
 }  // namespace fitstore::cli

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
 #include "fitstore/datasets.hpp"
 #include "fitstore/estimators/pipeline.hpp"
@@ -19,11 +20,13 @@ namespace {
 struct predict_args {
     std::string model, data, mmap = "none";
     bool decision = false, proba = false;
+    remote_flags remote;
 };
 
 void run_predict(const predict_args& a) {
     load_options options;
     options.mmap = parse_mmap_mode(a.mmap);
+    options.remote = to_remote_options(a.remote, a.model);
     const auto model = load_estimator(a.model, options);
     if (!model->is_classifier() && !model->is_regressor() && !model->is_outlier_detector())
         throw usage_error(a.model, "root.type", "expected a classifier, regressor or outlier detector, found \"" +
@@ -83,6 +86,7 @@ void add_predict_command(CLI::App& app) {
     cmd->add_option("--mmap", args->mmap, "none | r | c (memory-map uncompressed arrays)")->default_str("none");
     auto* decision = cmd->add_flag("--decision", args->decision, "print decision_function rows instead of predictions");
     cmd->add_flag("--proba", args->proba, "print predict_proba rows (svc / nu_svc fitted with --probability)")->excludes(decision);
+    add_remote_flags(cmd, args->remote);
     cmd->callback([args] {
         run_predict(*args);
         command_result() = exit_ok;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
 #include "fitstore/npy.hpp"
 #include "fitstore/store.hpp"
@@ -37,8 +38,12 @@ void add_unpack_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("unpack", "Write every array of a store as OUTDIR/NAME.npy");
     cmd->add_option("STORE", *store, "Store to read")->required();
     cmd->add_option("OUTDIR", *out, "Folder to write .npy files into (nested objects become sub-folders)")->required();
-    cmd->callback([store, out] {
-        const store_contents contents = read_store(*store);
+    auto remote = std::make_shared<remote_flags>();
+    add_remote_flags(cmd, *remote);
+    cmd->callback([store, out, remote] {
+        load_options options;
+        options.remote = to_remote_options(*remote, *store);
+        const store_contents contents = read_store(*store, options);
         std::size_t count = 0;
         unpack_object(contents.root, *out, count);
         std::cerr << "unpacked " << count << " arrays into " << *out << "\n";

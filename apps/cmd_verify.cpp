@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
 #include "fitstore/verify.hpp"
 #include "verify_data.hpp"
@@ -19,6 +20,7 @@ struct verify_args {
     std::string data;
     bool deep = false;
     unsigned threads = 0;
+    remote_flags remote;
 };
 
 void print_check(const verify_check& c) {
@@ -29,6 +31,7 @@ void run_verify(const verify_args& args) {
     verify_options options;
     options.deep = args.deep;
     options.threads = args.threads;
+    options.remote = to_remote_options(args.remote, args.model);
     verify_report report = verify_store(args.model, options);
     std::printf("fitstore verify %s: layout %s, format %s\n", args.model.c_str(),
                 std::string(layout_name(report.layout)).c_str(), report.format_version.c_str());
@@ -77,6 +80,7 @@ void add_verify_command(CLI::App& app) {
                   "Also read every array as an outside reader would (HDF5 H5Dread; verified memory mappings) and "
                   "compare bit for bit");
     cmd->add_option("--threads", args->threads, "Decompression threads (0 = all cores)");
+    add_remote_flags(cmd, args->remote);
     cmd->callback([args] { run_verify(*args); });
 }
 

@@ -16,7 +16,9 @@
 #include "io/pipelined_hash.hpp"
 #include "io/posix_file.hpp"
 #include "io/thread_pool.hpp"
+#include "io/http_client.hpp"
 #include "layouts/layout.hpp"
+#include "layouts/remote/remote_store.hpp"
 #include "store_checks.hpp"
 
 
@@ -504,6 +506,7 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
     // Everything was checked against the real file sizes when the manifest was read,
     // so this allocation is backed by data on disk (or bounded by the codec's ratio).
     ctx.reader.check_backing(rec);
+    ctx.reader.will_read(rec);
     std::shared_ptr<void> owner = allocate_buffer(rec.raw_bytes, any_missing || !chunks_along_axis0(rec));
     auto* dst = static_cast<std::uint8_t*>(owner.get());
     const std::size_t n = rec.chunks.size();
@@ -575,7 +578,8 @@ store_contents read_all(layout_reader& reader, const load_options& options, layo
 
 }  // namespace
 
-layout detect_layout(const std::string& path) {
+layout detect_layout(const std::string& path, const remote_options& remote) {
+    if (detail::is_remote_location(path)) return detail::open_remote_reader(path, remote).kind;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) throw format_error(path, "", "no such file or folder");
@@ -599,6 +603,11 @@ layout detect_layout(const std::string& path) {
 }
 
 void write_store(const stored_object& root, const std::string& path, const dump_options& options) {
+    if (detail::is_remote_location(path)) {
+        auto writer = detail::make_remote_writer(path, options);
+        write_all(root, *writer, options, options.layout);
+        return;
+    }
     check_replaceable(path);
     auto writer = make_writer(path, options);
     write_all(root, *writer, options, options.layout);
@@ -613,11 +622,22 @@ std::unique_ptr<layout_reader> open_reader(const std::string& path, layout l) {
     }
     throw usage_error(path, "layout", "unknown layout");
 }
+
+/// Opens the store at `path`, local or remote; `l` receives its layout.
+std::unique_ptr<layout_reader> open_any(const std::string& path, const load_options& options, layout& l) {
+    if (detail::is_remote_location(path)) {
+        detail::remote_reader remote = detail::open_remote_reader(path, options.remote);
+        l = remote.kind;
+        return std::move(remote.reader);
+    }
+    l = detect_layout(path);
+    return open_reader(path, l);
+}
 }  // namespace
 
 layout detail::visit_arrays(const std::string& path, const load_options& options, const array_visitor& visit) {
-    const layout l = detect_layout(path);
-    auto reader = open_reader(path, l);
+    layout l = layout::directory;
+    auto reader = open_any(path, options, l);
     read_context ctx{*reader, options, nullptr};
     for (const auto& [key, rec] : reader->get_manifest().arrays) {
         any_array array;
@@ -634,12 +654,31 @@ layout detail::visit_arrays(const std::string& path, const load_options& options
 }
 
 store_contents read_store(const std::string& path, const load_options& options) {
-    const layout l = detect_layout(path);
-    return read_all(*open_reader(path, l), options, l);
+    if (detail::is_remote_location(path) && options.mmap != mmap_mode::none) {
+        // Mapping needs a local file: the store goes through the cache, then is mapped from there.
+        if (options.mmap == mmap_mode::r_plus)
+            throw usage_error(path, "mmap", "r+ writes through to the file; a remote store maps r or c (via the cache)");
+        const detail::cached_store copy = detail::cached_copy(path, options);
+        store_contents contents = read_store(copy.path, options);
+        contents.report.cached_copy = copy.path;
+        contents.report.offline = copy.offline;
+        contents.report.downloaded_bytes = copy.downloaded;
+        return contents;
+    }
+    layout l = layout::directory;
+    auto reader = open_any(path, options, l);
+    store_contents contents = read_all(*reader, options, l);
+    if (detail::is_remote_location(path)) {
+        for (const auto& a : contents.report.arrays) contents.report.downloaded_bytes += a.stored_bytes;
+    }
+    return contents;
 }
 
-manifest read_store_manifest(const std::string& path, nlohmann::json* raw) {
-    auto reader = open_reader(path, detect_layout(path));
+manifest read_store_manifest(const std::string& path, nlohmann::json* raw, const remote_options& remote) {
+    layout l = layout::directory;
+    load_options options;
+    options.remote = remote;
+    auto reader = open_any(path, options, l);
     if (raw) *raw = reader->manifest_json();
     return reader->get_manifest();
 }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "fitstore/errors.hpp"
+#include "io/http_client.hpp"
 #include "store_checks.hpp"
 
 namespace fitstore {
@@ -38,10 +39,10 @@ verify_report verify_store(const std::string& path, const verify_options& option
     // Opening validates the manifest and what the loaders check on opening
     // (blob offsets tile the file, HDF5 datasets match their records): a store
     // that fails here is invalid, not merely damaged, and the error propagates.
-    out.layout = detect_layout(path);
+    out.layout = detect_layout(path, options.remote);
     manifest m;
     try {
-        m = read_store_manifest(path);
+        m = read_store_manifest(path, nullptr, options.remote);
     } catch (const checksum_error& e) {
         // A manifest that parses but fails its own checksum was edited or
         // damaged after writing: a failed check, not an unreadable store.
@@ -57,7 +58,8 @@ verify_report verify_store(const std::string& path, const verify_options& option
                                                               "chunks, filters)"
                                                             : "")});
 
-    if (out.layout == layout::directory) {
+    if (out.layout == layout::directory && !detail::is_remote_location(path)) {
+        // (A remote folder cannot be listed over HTTP: only the manifest's objects are checked.)
         const std::vector<std::string> problems = detail::check_directory_container(path, m);
         std::string detail;
         for (const auto& p : problems) detail += (detail.empty() ? "" : "; ") + p;
@@ -68,6 +70,7 @@ verify_report verify_store(const std::string& path, const verify_options& option
     load_options load;
     load.threads = options.threads;
     load.verify = true;
+    load.remote = options.remote;
     detail::visit_arrays(path, load, [&](const array_record& rec, const any_array* array, const std::string& failure) {
         verify_check c{"checksums " + rec.key, array != nullptr, ""};
         if (!array)

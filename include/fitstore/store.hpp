@@ -19,6 +19,7 @@
 #include "fitstore/archive.hpp"
 #include "fitstore/codec.hpp"
 #include "fitstore/manifest.hpp"
+#include "fitstore/remote.hpp"
 #include "fitstore/stored_object.hpp"
 
 namespace fitstore {
@@ -49,6 +50,8 @@ struct dump_options {
     nlohmann::json provenance = nlohmann::json::object();
     /// Extra top-level manifest keys to carry (convert keeps unknown keys this way).
     nlohmann::json extra = nlohmann::json::object();
+    /// Transfer settings when `path` is an s3:// location.
+    remote_options remote;
 };
 
 struct load_options {
@@ -58,6 +61,8 @@ struct load_options {
     bool verify = false;
     /// Worker threads for decompression; 0 = all cores.
     unsigned threads = 0;
+    /// Transfer and cache settings when `path` is an http(s):// or s3:// location.
+    remote_options remote;
 };
 
 /// What happened to one array during a load.
@@ -74,6 +79,12 @@ struct load_report {
     fitstore::layout layout = layout::directory;
     std::string format_version;
     std::vector<array_report> arrays;
+    /// A remote store mapped through the local cache: the cached copy that was mapped.
+    std::string cached_copy;
+    /// The remote location could not be reached; the copy it last resolved to was used.
+    bool offline = false;
+    /// Bytes received over the network by this load.
+    std::uint64_t downloaded_bytes = 0;
 };
 
 /// Everything a store holds, without knowing its C++ type.
@@ -83,13 +94,18 @@ struct store_contents {
     load_report report;
 };
 
+/// Every function taking a store `path` also takes an http://, https:// or s3://
+/// location (directory and blob layouts; see remote.hpp and the README's
+/// "Models on object storage"). Dumps go to s3:// only.
+
 /// Which layout the store at `path` has, judged from its content (not its name).
 /// Throws format_error if it is none of them, io_error if it cannot be read.
-layout detect_layout(const std::string& path);
+layout detect_layout(const std::string& path, const remote_options& remote = {});
 
 /// Reads and validates only the manifest of the store at `path` (no array data):
 /// cheap even for huge models. `raw`, if given, receives the JSON as stored.
-manifest read_store_manifest(const std::string& path, nlohmann::json* raw = nullptr);
+manifest read_store_manifest(const std::string& path, nlohmann::json* raw = nullptr,
+                             const remote_options& remote = {});
 
 /// Writes `root` to `path` atomically: the old store at `path`, if any, is
 /// replaced only once the new one is complete. Throws error; on failure the old

@@ -25,6 +25,8 @@ struct verify_options {
     bool deep = false;
     /// Worker threads for decompression; 0 = all cores.
     unsigned threads = 0;
+    /// Transfer settings for an http(s):// or s3:// store.
+    remote_options remote;
 };
 
 struct verify_report {

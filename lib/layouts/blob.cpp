@@ -19,6 +19,7 @@
 #include "fitstore/manifest.hpp"
 #include "io/atomic_target.hpp"
 #include "io/huge_pages.hpp"
+#include "io/local_source.hpp"
 #include "io/mapping.hpp"
 #include "io/posix_file.hpp"
 #include "layouts/layout.hpp"
@@ -169,26 +170,31 @@ private:
     std::vector<std::uint8_t>& m_out;
 };
 
-/// Reads a blob from a file (pread, mmap) or from memory.
+/// Reads a blob through a byte_source: a local file (pread, and mmap for mapped
+/// loads), a buffer in memory, or a remote object (HTTP range requests).
 class blob_reader final : public layout_reader {
 public:
-    blob_reader(std::string path, unique_fd fd, std::uint64_t size)
-        : m_path(std::move(path)), m_fd(std::move(fd)), m_size(size) {
-        parse();
-    }
-    blob_reader(std::string name, const void* data, std::size_t size)
-        : m_path(std::move(name)), m_memory(static_cast<const std::uint8_t*>(data)), m_size(size) {
+    /// `fd` (may be empty) is the local file behind `source`, used for mapping.
+    blob_reader(std::shared_ptr<byte_source> source, unique_fd fd, bool in_memory)
+        : m_path(source->name()), m_source(std::move(source)), m_fd(std::move(fd)), m_in_memory(in_memory) {
+        m_size = m_source->size();
         parse();
     }
 
     const manifest& get_manifest() const override { return m_manifest; }
     const json& manifest_json() const override { return m_json; }
     const std::string& path() const override { return m_path; }
-    bool concurrent_reads() const override { return true; }
+    bool concurrent_reads() const override { return m_source->concurrent_reads(); }
+
+    void will_read(const array_record& rec) override {
+        if (rec.chunks.size() < 2) return;
+        std::vector<byte_range> ranges;
+        for (const auto& c : rec.chunks) ranges.push_back({"", c.offset, c.stored_bytes});
+        m_source->prefetch(std::move(ranges));
+    }
 
     void read_chunk(const array_record& rec, std::size_t index, std::vector<std::uint8_t>& out) override {
-        out.resize(static_cast<std::size_t>(rec.chunks[index].stored_bytes));
-        read_at(rec.chunks[index].offset, out.data(), out.size());
+        m_source->read("", rec.chunks[index].offset, static_cast<std::size_t>(rec.chunks[index].stored_bytes), out);
     }
 
     void read_chunk_into(const array_record& rec, std::size_t index, void* dst, std::size_t bytes) override {
@@ -199,6 +205,7 @@ public:
 
     bool read_chunk_part(const array_record& rec, std::size_t index, std::uint64_t offset, void* dst,
                          std::size_t bytes) override {
+        if (!m_fd) return false;  // remote: whole chunks, split over connections by the source
         const std::uint64_t stored = rec.chunks[index].stored_bytes;
         if (offset > stored || bytes > stored - offset)
             throw format_error(m_path, "arrays." + rec.key, "read past the end of the chunk");
@@ -207,8 +214,12 @@ public:
     }
 
     mapped_array map_array(const array_record& rec, mmap_mode mode, std::string& reason) override {
-        if (m_memory) {
+        if (m_in_memory) {
             reason = "blob in memory: copied";
+            return {};
+        }
+        if (!m_fd) {
+            reason = "remote blob: copied (mapping goes through the local cache)";
             return {};
         }
         if (mode == mmap_mode::r_plus) {
@@ -222,12 +233,7 @@ public:
     }
 
 private:
-    void read_at(std::uint64_t offset, void* dst, std::size_t bytes) {
-        if (m_memory)
-            std::memcpy(dst, m_memory + offset, bytes);
-        else
-            pread_exact(m_fd.get(), dst, bytes, offset, m_path);
-    }
+    void read_at(std::uint64_t offset, void* dst, std::size_t bytes) { m_source->read("", offset, dst, bytes); }
 
     void parse() {
         if (m_size < k_prefix_bytes)
@@ -287,8 +293,9 @@ private:
     }
 
     std::string m_path;
+    std::shared_ptr<byte_source> m_source;
     unique_fd m_fd;
-    const std::uint8_t* m_memory = nullptr;
+    bool m_in_memory = false;
     std::uint64_t m_size = 0;
     manifest m_manifest;
     json m_json;
@@ -307,11 +314,16 @@ std::unique_ptr<layout_writer> make_blob_memory_writer(std::vector<std::uint8_t>
 std::unique_ptr<layout_reader> open_blob_file_reader(const std::string& path) {
     std::uint64_t size = 0;
     unique_fd fd = open_regular_readonly(path, size);
-    return std::make_unique<blob_reader>(path, std::move(fd), size);
+    auto source = std::make_shared<file_source>(path, fd.get(), size);
+    return std::make_unique<blob_reader>(std::move(source), std::move(fd), false);
 }
 
 std::unique_ptr<layout_reader> open_blob_memory_reader(const void* data, std::size_t size, const std::string& name) {
-    return std::make_unique<blob_reader>(name, data, size);
+    return std::make_unique<blob_reader>(std::make_shared<memory_source>(name, data, size), unique_fd(), true);
+}
+
+std::unique_ptr<layout_reader> open_blob_source_reader(std::shared_ptr<byte_source> source) {
+    return std::make_unique<blob_reader>(std::move(source), unique_fd(), false);
 }
 
 }  // namespace fitstore::detail

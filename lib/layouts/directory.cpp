@@ -497,3 +497,7 @@ std::unique_ptr<layout_reader> open_directory_reader(const std::string& path) {
 }
 
 }  // namespace fitstore::detail
+
+namespace fitstore::detail {
+std::string directory_chunk_key(const array_record& rec, std::size_t i) { return chunk_path(rec, i); }
+}  // namespace fitstore::detail

@@ -13,6 +13,7 @@
 
 #include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
+#include "io/byte_source.hpp"
 
 namespace fitstore::detail {
 
@@ -77,6 +78,9 @@ public:
     /// backs it (directory: every chunk file exists with its recorded size; the
     /// blob checks its tiling when opened). Throws format_error.
     virtual void check_backing(const array_record& rec) const { (void)rec; }
+    /// Called before the chunks of `rec` are read, in order: a remote back end starts
+    /// fetching them over several connections while earlier ones are decoded.
+    virtual void will_read(const array_record& rec) { (void)rec; }
     /// True if read_chunk/read_chunk_into may run on several threads at once.
     virtual bool concurrent_reads() const = 0;
     /// Maps a mappable array (rec.mappable()); on failure returns {} and sets `reason`.
@@ -94,6 +98,10 @@ std::unique_ptr<layout_writer> make_blob_memory_writer(std::vector<std::uint8_t>
 std::unique_ptr<layout_reader> open_blob_file_reader(const std::string& path);
 /// Reads a blob in memory; `data` must outlive the reader.
 std::unique_ptr<layout_reader> open_blob_memory_reader(const void* data, std::size_t size, const std::string& name);
+/// Reads a blob through any byte source (its object ""): a remote blob.
+std::unique_ptr<layout_reader> open_blob_source_reader(std::shared_ptr<byte_source> source);
+/// Store-relative key of chunk `i` of `rec` in the directory layout ("scaler/mean/0.0").
+std::string directory_chunk_key(const array_record& rec, std::size_t i);
 std::unique_ptr<layout_writer> make_hdf5_writer(const std::string& path, const dump_options& options);
 std::unique_ptr<layout_reader> open_hdf5_reader(const std::string& path);
 /// True if the file at `path` starts with the HDF5 signature.

@@ -6,9 +6,13 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -25,6 +29,8 @@
 #include "fitstore/errors.hpp"
 #include "fitstore/ndarray.hpp"
 #include "fitstore/stored_object.hpp"
+
+extern char** environ;
 
 namespace fitstore::test {
 
@@ -186,6 +192,46 @@ inline int run_command(const std::string& command) {
     const int status = std::system(command.c_str());
     if (status == -1 || !WIFEXITED(status)) return -1;
     return WEXITSTATUS(status);
+}
+
+struct cli_result {
+    bool exited = false;  ///< ended by exit(), not by a signal or the timeout
+    int code = -1;
+    std::string output;   ///< stdout + stderr
+};
+
+/// Runs the fitstore CLI with `args`; kills it after 60 s (a hang fails the test).
+inline cli_result run_cli(const temp_dir& dir, const std::vector<std::string>& args) {
+    const std::string out_path = dir / "cli-output.txt";
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<std::string> argv_storage = {FITSTORE_CLI};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_storage) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, FITSTORE_CLI, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start " + std::string(FITSTORE_CLI));
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (::waitpid(pid, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            return {false, -1, "timed out (blocked?)"};
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    cli_result r;
+    r.exited = WIFEXITED(status);
+    r.code = r.exited ? WEXITSTATUS(status) : -1;
+    r.output = read_file(out_path);
+    if (!r.exited) r.output += "\n[ended by signal " + std::to_string(WTERMSIG(status)) + "]";
+    return r;
 }
 
 }  // namespace fitstore::test

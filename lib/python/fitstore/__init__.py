@@ -95,8 +95,18 @@ def _layout(path, layout):
     return _EXTENSIONS.get(_os.path.splitext(path.rstrip("/"))[1].lower(), "directory")
 
 
+def _remote(path):
+    """http(s):// and s3:// locations are read (and s3:// written) by the engine itself."""
+    return path.startswith(("http://", "https://", "s3://"))
+
+
+def _check_exists(path):
+    if not _remote(path) and not _os.path.lexists(path):
+        raise _errors.not_found(path)
+
+
 def _files(path):
-    if not _os.path.isdir(path):
+    if _remote(path) or not _os.path.isdir(path):
         return [path]
     out = []
     for folder, _dirs, files in _os.walk(path):
@@ -137,6 +147,10 @@ def _report_unmapped(path, mmap_mode, report):
 def load(filename, *, mmap_mode=None, verify=False, threads=0, return_report=False):
     """Loads a store written by fitstore (Python or C++), never running code.
 
+    filename may be an http(s):// or s3:// location (directory and blob layouts;
+    mapped loads go through the local cache, FITSTORE_CACHE; S3 settings from
+    the AWS_* variables).
+
     mmap_mode: None copies; "r" maps uncompressed arrays read-only, "c"
     copy-on-write, "r+" writes through to the file. Mapped arrays stay valid as
     long as they are referenced. Compressed arrays are decompressed (an
@@ -146,8 +160,7 @@ def load(filename, *, mmap_mode=None, verify=False, threads=0, return_report=Fal
     path = _path(filename, "filename")
     if mmap_mode not in _MMAP_MODES:
         raise UsageError(f"fitstore: mmap_mode: {mmap_mode!r} is not None, 'r', 'c' or 'r+'", field="mmap_mode")
-    if not _os.path.lexists(path):
-        raise _errors.not_found(path)
+    _check_exists(path)
     tree, report, _manifest = _call(_core.read_store, path, _MMAP_MODES[mmap_mode], bool(verify), int(threads))
     value = _mapping.from_tree(tree, read_only=(mmap_mode == "r"))
     _report_unmapped(path, mmap_mode, report)
@@ -184,16 +197,14 @@ def inspect(filename):
     """The store's manifest as a dict (objects, arrays, chunks, codecs, provenance); reads no array data."""
     import json
     path = _path(filename, "filename")
-    if not _os.path.lexists(path):
-        raise _errors.not_found(path)
+    _check_exists(path)
     return json.loads(_call(_core.read_manifest, path))
 
 
 def verify_report(filename, *, deep=False, threads=0):
     """Every check `fitstore verify` makes: {"passed", "layout", "checks": [{"name", "passed", "detail"}]}."""
     path = _path(filename, "filename")
-    if not _os.path.lexists(path):
-        raise _errors.not_found(path)
+    _check_exists(path)
     return _call(_core.verify_store, path, bool(deep), int(threads))
 
 
