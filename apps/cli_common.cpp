@@ -1,5 +1,6 @@
 #include "cli_common.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -7,7 +8,9 @@
 namespace fitstore::cli {
 
 void add_write_flags(CLI::App* cmd, write_flags& flags) {
-    cmd->add_option("--layout", flags.layout, "Store layout: directory (zarr v2 folder), hdf5 or blob")
+    cmd->add_option("--layout", flags.layout,
+                    "Store layout: directory (zarr v2 folder), hdf5 or blob (default: from the output's name: "
+                    ".h5/.hdf5 -> hdf5, .fitstore -> blob, otherwise directory)")
         ->check(CLI::IsMember({"directory", "hdf5", "blob"}));
     cmd->add_option("--codec", flags.codec,
                     "Codec[:LEVEL]: none, zlib[:1-9], zstd[:1-19], lz4[:ACCEL], blosc-lz4[:1-9], blosc-zstd[:1-9]");
@@ -18,9 +21,9 @@ void add_write_flags(CLI::App* cmd, write_flags& flags) {
     cmd->add_flag("--no-fsync", flags.no_fsync, "Skip fsync before publishing (faster, not crash-safe)");
 }
 
-dump_options to_dump_options(const write_flags& flags, layout default_layout) {
+dump_options to_dump_options(const write_flags& flags) {
     dump_options options;
-    options.layout = flags.layout.empty() ? default_layout : parse_layout(flags.layout);
+    if (!flags.layout.empty()) options.layout = parse_layout(flags.layout);
     if (!flags.codec.empty()) options.codec = parse_codec(flags.codec, flags.shuffle);
     options.codec.shuffle = flags.shuffle;
     validate_codec(options.codec);
@@ -29,6 +32,31 @@ dump_options to_dump_options(const write_flags& flags, layout default_layout) {
     options.threads = flags.threads;
     options.durable = !flags.no_fsync;
     return options;
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right_aligned) {
+    std::vector<std::size_t> width(header.size(), 0);
+    auto measure = [&](const std::vector<std::string>& row) {
+        for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    };
+    measure(header);
+    for (const auto& row : rows) measure(row);
+    auto print_row = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
+            if (c) line += "  ";
+            const std::string pad(width[c] - row[c].size(), ' ');
+            const bool last = c + 1 == row.size();
+            if (c < right_aligned.size() && right_aligned[c])
+                line += pad + row[c];
+            else
+                line += last ? row[c] : row[c] + pad;
+        }
+        out << line << "\n";
+    };
+    print_row(header);
+    for (const auto& row : rows) print_row(row);
 }
 
 void add_remote_flags(CLI::App* cmd, remote_flags& flags) {

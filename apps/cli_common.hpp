@@ -1,7 +1,9 @@
 // Options shared by the commands that write stores (pack, convert, fit).
 #pragma once
 
+#include <ostream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -22,7 +24,15 @@ struct write_flags {
 /// Adds --layout, --codec, --shuffle, --chunk-mb, --threads and --no-fsync to `cmd`.
 void add_write_flags(CLI::App* cmd, write_flags& flags);
 /// Builds dump_options from parsed flags; throws usage_error for bad values.
-dump_options to_dump_options(const write_flags& flags, layout default_layout);
+/// Without --layout the layout stays unset: the target's extension decides
+/// (layout_for_path).
+dump_options to_dump_options(const write_flags& flags);
+
+/// Prints `rows` under `header` in columns as wide as their widest cell,
+/// separated by two spaces; columns whose `right_aligned` entry is true are
+/// right-aligned (numbers). The last column is not padded.
+void print_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& right_aligned);
 
 /// Transfer options of the commands that read (or write) remote stores.
 struct remote_flags {

@@ -20,7 +20,7 @@ void run_convert(const convert_args& args) {
     load.remote = to_remote_options(args.remote, args.src);
     const store_contents contents = read_store(args.src, load);
     const manifest m = manifest_from_json(contents.manifest, args.src);
-    dump_options options = to_dump_options(args.flags, contents.report.layout);
+    dump_options options = to_dump_options(args.flags);
     if (args.flags.codec.empty() && !args.flags.shuffle) {
         // Without --codec every array keeps the codec it had.
         for (const auto& [key, rec] : m.arrays) options.array_codecs[key] = rec.codec;
@@ -29,17 +29,22 @@ void run_convert(const convert_args& args) {
     options.extra = m.extra;
     options.remote = to_remote_options(args.remote, args.dst);
     write_store(contents.root, args.dst, options);
-    std::cerr << "converted " << args.src << " (" << layout_name(contents.report.layout) << ") to " << args.dst << " ("
-              << layout_name(options.layout) << ")\n";
+    std::cout << "converted " << args.src << " (" << layout_name(contents.report.layout) << ") to " << args.dst << " ("
+              << layout_name(effective_layout(options, args.dst)) << ")\n";
 }
 
 }  // namespace
 
 void add_convert_command(CLI::App& app) {
     auto args = std::make_shared<convert_args>();
-    auto* cmd = app.add_subcommand("convert", "Convert a store to another layout or codec (bit-exact)");
+    auto* cmd = app.add_subcommand(
+        "convert",
+        "Convert a store to another layout or codec, bit-exact. By default: the layout follows DST's name "
+        "(.h5/.hdf5 -> hdf5, .fitstore -> blob, otherwise a directory; --layout overrides), every array keeps "
+        "its codec (--codec/--shuffle re-encode all of them), and the provenance and unknown manifest keys are "
+        "always kept; chunking is redone (--chunk-mb)");
     cmd->add_option("SRC", args->src, "Store to read")->required();
-    cmd->add_option("DST", args->dst, "Store to write")->required();
+    cmd->add_option("DST", args->dst, "Store to write (its name picks the layout unless --layout is given)")->required();
     add_write_flags(cmd, args->flags);
     add_remote_flags(cmd, args->remote);
     cmd->callback([args] { run_convert(*args); });

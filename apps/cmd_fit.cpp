@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli_common.hpp"
 #include "commands.hpp"
 #include "fitstore/codec.hpp"
 #include "fitstore/datasets.hpp"
@@ -28,7 +29,8 @@ namespace fitstore::cli {
 namespace {
 
 struct fit_args {
-    std::string data, target, output, layout = "directory", codec = "none";
+    std::string data, target, output;
+    write_flags flags;  ///< --layout, --codec, --shuffle, --chunk-mb, --threads, --no-fsync (as pack/convert)
     std::string estimator = "svc";
     bool scale = false, sparse = false;
     std::size_t cv = 5;
@@ -58,9 +60,7 @@ std::shared_ptr<svm_base> make_svm(const std::string& name, const svm_params& pa
 
 void run_fit(const fit_args& a) {
     using clock = std::chrono::steady_clock;
-    dump_options options;
-    options.layout = parse_layout(a.layout);
-    options.codec = parse_codec(a.codec);
+    dump_options options = to_dump_options(a.flags);
     svm_params params = a.params;
     if (!a.class_weight.empty() && a.class_weight != "balanced")
         throw usage_error("", "--class-weight", "expected balanced, found \"" + a.class_weight + "\"");
@@ -131,9 +131,9 @@ void run_fit(const fit_args& a) {
         line << static_cast<const svm_classifier&>(*svm).n_classes() << " "
              << target_kind_name(static_cast<const svm_classifier&>(*svm).class_labels().kind()) << " classes, ";
     line << svm->n_support_vectors() << " support vectors (" << n_support.str() << "), fit " << fit_s << " s, training "
-         << metric << " " << score << cv_note.str() << "; wrote " << a.output << " (" << layout_name(options.layout) << ", "
+         << metric << " " << score << cv_note.str() << "; wrote " << a.output << " (" << layout_name(effective_layout(options, a.output)) << ", "
          << codec_to_string(options.codec) << ") in " << dump_s << " s\n";
-    std::cerr << line.str();
+    std::cout << line.str();  // the command's result: stdout
 }
 
 }  // namespace
@@ -158,6 +158,8 @@ void add_fit_command(CLI::App& app) {
     cmd->add_option("--coef0", args->params.coef0, "poly/sigmoid coef0")->default_str("0");
     cmd->add_option("--tol", args->params.tol, "libsvm stopping tolerance")->default_str("0.001");
     cmd->add_option("--cache-size", args->params.cache_size, "kernel cache in MB")->default_str("200");
+    cmd->add_option("--shrinking", args->params.shrinking, "libsvm's shrinking heuristic: true | false")
+        ->default_str("true");
     cmd->add_option("--class-weight", args->class_weight, "balanced (default: none)");
     cmd->add_option("--decision-function-shape", args->params.decision_function_shape, "ovr | ovo")->default_str("ovr");
     cmd->add_flag("--break-ties", args->params.break_ties, "ovr only: predict the argmax of decision_function");
@@ -172,8 +174,7 @@ void add_fit_command(CLI::App& app) {
     cmd->add_option("--source-ref", args->source_ref, "training code reference (commit id, URL...) to record")
         ->excludes(source);
     cmd->add_option("-o,--output", args->output, "where to write the model")->required();
-    cmd->add_option("--layout", args->layout, "directory | hdf5 | blob")->default_str("directory");
-    cmd->add_option("--codec", args->codec, "none | zlib[:L] | zstd[:L] | lz4 | blosc-lz4[:L] | ...")->default_str("none");
+    add_write_flags(cmd, args->flags);
     cmd->callback([args] {
         run_fit(*args);
         command_result() = exit_ok;

@@ -1,12 +1,16 @@
 // fitstore inspect STORE [--json]: objects, params and arrays of a store,
 // read from its manifest only (no array data is loaded).
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "provenance_text.hpp"
 #include "fitstore/store.hpp"
+#include "fitstore/version.hpp"
 
 namespace fitstore::cli {
 namespace {
@@ -45,6 +49,38 @@ void print_object(const object_record& obj, const std::string& name, int depth) 
     for (const auto& [child_name, child] : obj.children) print_object(child, child_name, depth + 1);
 }
 
+/// decision_tree / random_forest objects: trees, nodes, depth and bytes per node
+/// field, from the manifest's shapes and params (no node array is read).
+void print_forests(const manifest& m, const object_record& obj, const std::string& name) {
+    if (obj.type == "decision_tree" || obj.type == "random_forest") {
+        const auto shape_of = [&](const std::string& member) -> const array_record* {
+            for (const auto& [field, key] : obj.arrays)
+                if (field == member) {
+                    auto it = m.arrays.find(key);
+                    return it == m.arrays.end() ? nullptr : &it->second;
+                }
+            return nullptr;
+        };
+        const array_record* offsets = shape_of("tree_offsets");
+        const array_record* left = shape_of("children_left");
+        if (offsets && left && offsets->shape.size() == 1 && left->shape.size() == 1 && offsets->shape[0] >= 1) {
+            long long depth = 0;
+            if (obj.params.contains("max_depth") && obj.params["max_depth"].is_array())
+                for (const auto& d : obj.params["max_depth"])
+                    if (d.is_number_integer()) depth = std::max(depth, d.get<long long>());
+            std::cout << "\n" << (name.empty() ? "root" : name) << " forest: " << offsets->shape[0] - 1 << " trees, "
+                      << left->shape[0] << " nodes, max depth " << depth << "\n";
+            for (const auto& [field, key] : obj.arrays) {
+                auto it = m.arrays.find(key);
+                if (it == m.arrays.end()) continue;
+                std::cout << "  " << field << ": " << it->second.raw_bytes << " bytes (" << human_bytes(static_cast<double>(it->second.raw_bytes))
+                          << ", stored " << human_bytes(static_cast<double>(it->second.stored_bytes)) << ")\n";
+            }
+        }
+    }
+    for (const auto& [child_name, child] : obj.children) print_forests(m, child, name.empty() ? child_name : name + "." + child_name);
+}
+
 void run_inspect(const std::string& path, bool as_json, const remote_flags& remote) {
     json raw;
     const manifest m = read_store_manifest(path, &raw, to_remote_options(remote, path));
@@ -53,31 +89,40 @@ void run_inspect(const std::string& path, bool as_json, const remote_flags& remo
         out["path"] = path;
         out["layout"] = m.layout;
         out["format_version"] = m.format_version;
+        out["fitstore_version"] = std::string(library_version());
         out["arrays"] = json::array();
         for (const auto& [key, rec] : m.arrays) out["arrays"].push_back(array_summary(rec));
         out["manifest"] = raw;
         std::cout << out.dump(2) << "\n";
         return;
     }
-    std::cout << path << ": fitstore " << m.format_version << ", layout " << m.layout << "\n\n";
+    std::cout << path << ": fitstore " << m.format_version << ", layout " << m.layout << " (read by fitstore "
+              << library_version() << ")\n\n";
     print_object(m.root, "", 0);
     std::cout << "\n";
-    std::printf("%-32s %-8s %-18s %-14s %-16s %12s %12s %7s %s\n", "array", "dtype", "shape", "chunks", "codec", "raw",
-                "stored", "ratio", "mmap");
+    // Columns as wide as their widest cell: long keys never run into the next column.
+    std::vector<std::vector<std::string>> rows;
     std::uint64_t raw_total = 0, stored_total = 0;
+    auto ratio = [](std::uint64_t raw, std::uint64_t stored) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.2fx", stored ? static_cast<double>(raw) / static_cast<double>(stored) : 1.0);
+        return std::string(buf);
+    };
     for (const auto& [key, rec] : m.arrays) {
         const json s = array_summary(rec);
-        std::printf("%-32s %-8s %-18s %-14s %-16s %12s %12s %6.2fx %s\n", key.c_str(), s["dtype"].get<std::string>().c_str(),
-                    dims(rec.shape).c_str(), (std::to_string(rec.chunks.size()) + " x " + dims(rec.chunk_shape)).c_str(),
-                    s["codec"].get<std::string>().c_str(), human_bytes(static_cast<double>(rec.raw_bytes)).c_str(),
-                    human_bytes(static_cast<double>(rec.stored_bytes)).c_str(), s["ratio"].get<double>(),
-                    s["mappable"].get<bool>() ? "yes" : "no (copied)");
+        rows.push_back({key, s["dtype"].get<std::string>(), dims(rec.shape),
+                        std::to_string(rec.chunks.size()) + " x " + dims(rec.chunk_shape), s["codec"].get<std::string>(),
+                        human_bytes(static_cast<double>(rec.raw_bytes)),
+                        human_bytes(static_cast<double>(rec.stored_bytes)), ratio(rec.raw_bytes, rec.stored_bytes),
+                        s["mappable"].get<bool>() ? "yes" : "no (copied)"});
         raw_total += rec.raw_bytes;
         stored_total += rec.stored_bytes;
     }
-    std::printf("%-32s %-8s %-18s %-14s %-16s %12s %12s %6.2fx\n", "total", "", "", "", "",
-                human_bytes(static_cast<double>(raw_total)).c_str(), human_bytes(static_cast<double>(stored_total)).c_str(),
-                stored_total ? static_cast<double>(raw_total) / static_cast<double>(stored_total) : 1.0);
+    rows.push_back({"total", "", "", "", "", human_bytes(static_cast<double>(raw_total)),
+                    human_bytes(static_cast<double>(stored_total)), ratio(raw_total, stored_total), ""});
+    print_table(std::cout, {"array", "dtype", "shape", "chunks", "codec", "raw", "stored", "ratio", "mmap"}, rows,
+                {false, false, false, false, false, true, true, true, false});
+    print_forests(m, m.root, "");
     print_provenance(std::cout, m.provenance);
 }
 

@@ -36,10 +36,11 @@ void run_pack(const pack_args& args) {
         auto [key, value] = split_assignment(spec, "--attr");
         bundle.attributes[key] = value;
     }
-    dump_options options = to_dump_options(args.flags, layout::directory);
+    dump_options options = to_dump_options(args.flags);
     options.provenance = provenance().to_json();
     dump(bundle, args.out, options);
-    std::cerr << "packed " << bundle.arrays.size() << " arrays into " << args.out << " (" << layout_name(options.layout)
+    std::cout << "packed " << bundle.arrays.size() << " arrays into " << args.out << " ("
+              << layout_name(effective_layout(options, args.out))
               << ", " << codec_to_string(options.codec) << ")\n";
 }
 
@@ -48,7 +49,7 @@ void run_pack(const pack_args& args) {
 void add_pack_command(CLI::App& app) {
     auto args = std::make_shared<pack_args>();
     auto* cmd = app.add_subcommand("pack", "Store .npy files as one fitstore array bundle");
-    cmd->add_option("OUT", args->out, "Store to write (folder, .h5 or blob file)")->required();
+    cmd->add_option("OUT", args->out, "Store to write: NAME.h5/.hdf5 (hdf5), NAME.fitstore (blob), otherwise a folder (directory)")->required();
     cmd->add_option("--array", args->arrays, "NAME=FILE.npy (repeatable)")->required();
     cmd->add_option("--attr", args->attributes, "KEY=VALUE string attribute (repeatable)");
     add_write_flags(cmd, args->flags);

@@ -9,8 +9,10 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "fitstore/datasets.hpp"
+#include "fitstore/estimators/kneighbors.hpp"
 #include "fitstore/estimators/pipeline.hpp"
 #include "fitstore/estimators/svm_classifier.hpp"
+#include "fitstore/estimators/tree_ensemble.hpp"
 #include "model_io.hpp"
 
 namespace fitstore::cli {
@@ -19,6 +21,7 @@ namespace {
 
 struct predict_args {
     std::string model, data, mmap = "none";
+    bool verify = false;
     bool decision = false, proba = false;
     remote_flags remote;
 };
@@ -26,6 +29,7 @@ struct predict_args {
 void run_predict(const predict_args& a) {
     load_options options;
     options.mmap = parse_mmap_mode(a.mmap);
+    options.verify = a.verify;
     options.remote = to_remote_options(a.remote, a.model);
     const auto model = load_estimator(a.model, options);
     if (!model->is_classifier() && !model->is_regressor() && !model->is_outlier_detector())
@@ -51,14 +55,23 @@ void run_predict(const predict_args& a) {
             for (std::size_t i = 0; i + 1 < p->steps().size(); ++i) features = p->steps()[i].second->transform(features);
             last = p->steps().back().second;
         }
-        const auto* classifier = dynamic_cast<const svm_classifier*>(last.get());
-        if (!classifier)
-            throw usage_error(a.model, "--proba", "probabilities need an svc or nu_svc; this model is \"" + last->type_name() + "\"");
-        if (!classifier->has_probability())
-            throw usage_error(a.model, "--proba",
-                              "this " + classifier->type_name() +
-                                  " holds no probA/probB (fitted without probability); refit with fit --probability");
-        const auto proba = classifier->predict_proba(features);
+        ndarray<double> proba;
+        if (const auto* forest = dynamic_cast<const tree_ensemble*>(last.get()); forest && forest->is_classifier()) {
+            proba = forest->predict_proba(features);
+        } else if (const auto* knn = dynamic_cast<const kneighbors*>(last.get()); knn && knn->is_classifier()) {
+            proba = knn->predict_proba(features);
+        } else {
+            const auto* classifier = dynamic_cast<const svm_classifier*>(last.get());
+            if (!classifier)
+                throw usage_error(a.model, "--proba",
+                                  "probabilities need a classifier (svc, nu_svc, decision_tree, random_forest, kneighbors); "
+                                  "this model is \"" + last->type_name() + "\"" + (last->is_regressor() ? " (a regressor)" : ""));
+            if (!classifier->has_probability())
+                throw usage_error(a.model, "--proba",
+                                  "this " + classifier->type_name() +
+                                      " holds no probA/probB (fitted without probability); refit with fit --probability");
+            proba = classifier->predict_proba(features);
+        }
         print_rows(stdout, proba.data(), proba.size(), proba.shape(1));
     } else if (a.decision) {
         if (model->is_regressor())
@@ -83,9 +96,11 @@ void add_predict_command(CLI::App& app) {
     auto* cmd = app.add_subcommand("predict", "Predict with a stored estimator on the feature columns of a CSV file");
     cmd->add_option("model", args->model, "stored model (any layout)")->required();
     cmd->add_option("--data", args->data, "CSV file with the feature columns named as at fit time")->required();
-    cmd->add_option("--mmap", args->mmap, "none | r | c (memory-map uncompressed arrays)")->default_str("none");
+    cmd->add_option("--mmap", args->mmap, "none | r | c: map uncompressed arrays instead of copying them. A mapped load checks the manifest and every "
+                    "size but not the mapped bytes' checksums (add --verify for that; a copying load always checks them)")->default_str("none");
+    cmd->add_flag("--verify", args->verify, "With --mmap: also check the mapped arrays' checksums (reads every page)");
     auto* decision = cmd->add_flag("--decision", args->decision, "print decision_function rows instead of predictions");
-    cmd->add_flag("--proba", args->proba, "print predict_proba rows (svc / nu_svc fitted with --probability)")->excludes(decision);
+    cmd->add_flag("--proba", args->proba, "print predict_proba rows (svc / nu_svc fitted with --probability, trees, forests, kneighbors classifiers)")->excludes(decision);
     add_remote_flags(cmd, args->remote);
     cmd->callback([args] {
         run_predict(*args);

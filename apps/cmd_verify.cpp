@@ -54,14 +54,15 @@ void run_verify(const verify_args& args) {
     for (const auto& c : report.checks)
         if (!c.passed) failed.push_back(c.name);
     std::fflush(stdout);
+    // The summary is the command's result: stdout, like the checks above.
     if (failed.empty()) {
-        std::cerr << "verify: all " << report.checks.size() << " checks passed\n";
+        std::cout << "verify: all " << report.checks.size() << " checks passed\n";
         command_result() = exit_ok;
         return;
     }
     std::string names;
     for (const auto& n : failed) names += (names.empty() ? "" : ", ") + n;
-    std::cerr << "verify: " << failed.size() << " of " << report.checks.size() << " checks failed: " << names << "\n";
+    std::cout << "verify: " << failed.size() << " of " << report.checks.size() << " checks failed: " << names << "\n";
     command_result() = exit_check_failed;
 }
 

@@ -21,6 +21,7 @@ void add_fit_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_verify_command(CLI::App& app);
+void add_reseal_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_bench_predict_command(CLI::App& app);
 

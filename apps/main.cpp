@@ -3,9 +3,12 @@
 #include <exception>
 #include <iostream>
 #include <new>
+#include <string>
 
 #include "commands.hpp"
 #include "fitstore/errors.hpp"
+#include "fitstore/manifest.hpp"
+#include "fitstore/version.hpp"
 
 namespace fitstore::cli {
 int& command_result() {
@@ -17,6 +20,9 @@ int& command_result() {
 int main(int argc, char** argv) {
     using namespace fitstore::cli;
     CLI::App app{"fitstore: persist fitted models as chunked, compressed arrays (zarr v2 folder, HDF5 or single blob)"};
+    app.set_version_flag("--version", "fitstore " + std::string(fitstore::library_version()) + " (format " +
+                                          std::to_string(fitstore::format_major) + "." +
+                                          std::to_string(fitstore::format_minor) + ")");
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Show help for every command");
     add_pack_command(app);
@@ -27,6 +33,7 @@ int main(int argc, char** argv) {
     add_predict_command(app);
     add_demo_command(app);
     add_verify_command(app);
+    add_reseal_command(app);
     add_bench_command(app);
     add_bench_predict_command(app);
     try {

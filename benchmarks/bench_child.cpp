@@ -279,6 +279,8 @@ json run_limits(svc model, std::size_t payload, const std::string& dir) {
         std::vector<std::shared_ptr<void>> copies;
         r["memcpy_s"] = timed(2 * payload, [&] {
             for (const auto& a : arrays) {
+                // Empty arrays (an svc without probabilities) have no buffer: memcpy(null) is UB.
+                if (a.nbytes() == 0) continue;
                 copies.push_back(allocate_buffer(a.nbytes(), false));
                 std::memcpy(copies.back().get(), a.data(), a.nbytes());
             }

@@ -1,5 +1,7 @@
 #include "fitstore/errors.hpp"
 
+#include <cerrno>
+
 namespace fitstore {
 namespace {
 
@@ -17,5 +19,8 @@ error::error(std::string path, std::string field, std::string message)
       m_path(std::move(path)),
       m_field(std::move(field)),
       m_message(std::move(message)) {}
+
+not_found::not_found(std::string path, std::string field, std::string message)
+    : io_error(std::move(path), std::move(field), std::move(message), ENOENT) {}
 
 }  // namespace fitstore

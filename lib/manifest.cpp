@@ -434,10 +434,11 @@ manifest manifest_from_json(const json& j, const std::string& path) {
         const std::string hex = v.string_field(j[k_checksum_key], k_checksum_key, 64);
         const std::string actual = hex64(manifest_checksum(j));
         if (hex != actual)
+            // Same order as a chunk's mismatch: expected = recorded, found = computed now.
             throw checksum_error(path, k_checksum_key,
-                                 "expected " + actual + " (XXH3-64 of the manifest's content), found " +
-                                     validator::found(hex) +
-                                     ": the manifest is damaged or was edited (remove this key after a deliberate edit)");
+                                 "checksum mismatch: expected " + hex + ", found " + actual +
+                                     " (XXH3-64 of the manifest's content): the manifest is damaged or was edited "
+                                     "(remove this key after a deliberate edit)");
     }
     return m;
 }

@@ -28,44 +28,16 @@
 #include "fitstore/errors.hpp"
 #include "fitstore/manifest.hpp"
 #include "io/posix_file.hpp"
+#include "io/sha256.hpp"
 
 namespace fitstore {
 namespace {
 
+using detail::sha256;
 using nlohmann::json;
 
 #define FITSTORE_STR2(x) #x
 #define FITSTORE_STR(x) FITSTORE_STR2(x)
-
-/// Incremental SHA-256 through OpenSSL's EVP interface.
-class sha256 {
-public:
-    sha256() : m_ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free) {
-        if (!m_ctx || EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr) != 1)
-            throw error("", "sha256", "OpenSSL could not start a SHA-256 digest");
-    }
-    void update(const void* data, std::size_t size) {
-        if (size != 0 && EVP_DigestUpdate(m_ctx.get(), data, size) != 1)
-            throw error("", "sha256", "OpenSSL SHA-256 update failed");
-    }
-    void update(const std::string& text) { update(text.data(), text.size()); }
-    std::string hex() {
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        unsigned int length = 0;
-        if (EVP_DigestFinal_ex(m_ctx.get(), digest, &length) != 1)
-            throw error("", "sha256", "OpenSSL SHA-256 final failed");
-        static const char* digits = "0123456789abcdef";
-        std::string out;
-        for (unsigned int i = 0; i < length; ++i) {
-            out += digits[digest[i] >> 4];
-            out += digits[digest[i] & 15];
-        }
-        return out;
-    }
-
-private:
-    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> m_ctx;
-};
 
 /// Feeds `array`'s canonical bytes (header line + little-endian C-order data) to `h`.
 void hash_array(sha256& h, const std::string& name, const any_array& array) {

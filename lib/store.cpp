@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <deque>
 #include <future>
@@ -35,6 +36,23 @@ std::string_view layout_name(layout l) noexcept {
         case layout::blob: return "blob";
     }
     return "directory";
+}
+
+layout layout_for_path(std::string_view path) noexcept {
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    const std::size_t slash = path.find_last_of('/');
+    const std::string_view leaf = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    const std::size_t dot = leaf.find_last_of('.');
+    if (dot == std::string_view::npos || dot == 0) return layout::directory;
+    std::string ext(leaf.substr(dot + 1));
+    for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == "h5" || ext == "hdf5") return layout::hdf5;
+    if (ext == "fitstore") return layout::blob;
+    return layout::directory;
+}
+
+layout effective_layout(const dump_options& options, std::string_view path) noexcept {
+    return options.layout ? *options.layout : layout_for_path(path);
 }
 
 layout parse_layout(std::string_view text) {
@@ -157,7 +175,8 @@ void build_records(const stored_object& obj, const std::string& prefix, object_r
         auto override_codec = options.array_codecs.find(join_key(prefix, name));
         const bool named = override_codec != options.array_codecs.end();
         validate_codec(named ? override_codec->second : options.codec);
-        rec.codec = resolve_codec(named ? override_codec->second : options.codec, named, rec.key, array, options.layout);
+        rec.codec = resolve_codec(named ? override_codec->second : options.codec, named, rec.key, array,
+                                  options.layout.value_or(layout::directory));
         rec.chunk_shape = choose_chunk_shape(rec.shape, rec.type, rec.codec, options.chunk_bytes);
         rec.raw_bytes = array.nbytes();
         std::size_t n = 1;
@@ -292,7 +311,7 @@ manifest write_all(const stored_object& root, layout_writer& writer, const dump_
 }
 
 std::unique_ptr<layout_writer> make_writer(const std::string& path, const dump_options& options) {
-    switch (options.layout) {
+    switch (options.layout.value_or(layout::directory)) {
         case layout::directory: return detail::make_directory_writer(path, options);
         case layout::hdf5: return detail::make_hdf5_writer(path, options);
         case layout::blob: return detail::make_blob_file_writer(path, options);
@@ -472,6 +491,16 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
     const std::string& path = ctx.reader.path();
     if (rec.raw_bytes == 0) return any_array::allocate(rec.type, rec.shape);
 
+    // r+ promises that writes reach the file; an array that cannot be mapped
+    // would silently become a private copy, so it is refused instead.
+    auto refuse_r_plus = [&](const std::string& why) {
+        if (ctx.options.mmap == mmap_mode::r_plus)
+            throw usage_error(path, "arrays." + rec.key,
+                              "cannot be memory-mapped r+ (" + why +
+                                  "): writes would never reach the file. Load without mmap or with r/c" +
+                                  (rec.codec.id != codec_id::none ? ", or store this array uncompressed (codec none)"
+                                                                  : ""));
+    };
     if (ctx.options.mmap != mmap_mode::none) {
         if (rec.codec.id != codec_id::none)
             report.reason = "compressed with " + codec_to_string(rec.codec) + ": decompressed into memory";
@@ -483,6 +512,7 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
             report.reason = "bool data is validated (0/1) on load: copied into memory";
         else {
             detail::mapped_array mapped = ctx.reader.map_array(rec, ctx.options.mmap, report.reason);
+            if (!mapped.data) refuse_r_plus(report.reason);
             if (mapped.data) {
                 if (ctx.options.verify) {
                     check_hash(rec, 0, mapped.data, rec.raw_bytes, path);
@@ -495,6 +525,7 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
                 return any_array(rec.type, rec.shape, std::move(mapped.owner), mapped.data, kind);
             }
         }
+        refuse_r_plus(report.reason);
     }
 
     bool any_missing = false;
@@ -582,7 +613,7 @@ layout detect_layout(const std::string& path, const remote_options& remote) {
     if (detail::is_remote_location(path)) return detail::open_remote_reader(path, remote).kind;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-        if (errno == ENOENT) throw format_error(path, "", "no such file or folder");
+        if (errno == ENOENT) throw not_found(path, "", "no such file or folder");
         detail::throw_errno(path, "cannot stat");
     }
     if (S_ISDIR(st.st_mode)) {
@@ -603,14 +634,16 @@ layout detect_layout(const std::string& path, const remote_options& remote) {
 }
 
 void write_store(const stored_object& root, const std::string& path, const dump_options& options) {
+    dump_options resolved = options;
+    resolved.layout = effective_layout(options, path);
     if (detail::is_remote_location(path)) {
-        auto writer = detail::make_remote_writer(path, options);
-        write_all(root, *writer, options, options.layout);
+        auto writer = detail::make_remote_writer(path, resolved);
+        write_all(root, *writer, resolved, *resolved.layout);
         return;
     }
     check_replaceable(path);
-    auto writer = make_writer(path, options);
-    write_all(root, *writer, options, options.layout);
+    auto writer = make_writer(path, resolved);
+    write_all(root, *writer, resolved, *resolved.layout);
 }
 
 namespace {
@@ -685,8 +718,10 @@ manifest read_store_manifest(const std::string& path, nlohmann::json* raw, const
 
 std::vector<std::uint8_t> write_blob_bytes(const stored_object& root, const dump_options& options) {
     std::vector<std::uint8_t> out;
-    auto writer = detail::make_blob_memory_writer(out, options);
-    write_all(root, *writer, options, layout::blob);
+    dump_options blob = options;
+    blob.layout = layout::blob;
+    auto writer = detail::make_blob_memory_writer(out, blob);
+    write_all(root, *writer, blob, layout::blob);
     return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace fitstore {
 
@@ -27,9 +28,23 @@ private:
 };
 
 /// The operating system refused an operation (open, write, fsync, rename, mmap...).
+/// error_code() is the errno it reported (0 when there was none), so a program
+/// can tell ENOSPC from EACCES without parsing the message.
 class io_error : public error {
 public:
-    using error::error;
+    io_error(std::string path, std::string field, std::string message, int error_code = 0)
+        : error(std::move(path), std::move(field), std::move(message)), m_error_code(error_code) {}
+    int error_code() const noexcept { return m_error_code; }
+
+private:
+    int m_error_code = 0;
+};
+
+/// A path that does not exist: the store to load, or the folder a dump was
+/// asked to write into (error_code() is ENOENT).
+class not_found : public io_error {
+public:
+    not_found(std::string path, std::string field, std::string message);
 };
 
 /// The input is malformed, damaged or hostile: bad JSON, impossible sizes,

@@ -5,6 +5,7 @@
 //   FITSTORE_REGISTER_POLYMORPHIC(estimator, my_model) // to store it behind std::shared_ptr<estimator>
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -18,6 +19,23 @@
 #include "fitstore/stored_object.hpp"
 
 namespace fitstore {
+
+namespace detail {
+/// The manifest's naming rule for type names, usable in a static_assert: 1-255
+/// characters of [A-Za-z0-9_.-], not starting with '.'. (manifest.hpp's
+/// is_valid_name applies the same rule at run time.)
+constexpr bool is_valid_type_name(const char* name) {
+    if (name == nullptr || name[0] == '\0' || name[0] == '.') return false;
+    std::size_t n = 0;
+    for (; name[n] != '\0'; ++n) {
+        const char c = name[n];
+        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+                        c == '.' || c == '-';
+        if (!ok || n >= 255) return false;
+    }
+    return true;
+}
+}  // namespace detail
 
 /// Specialized by FITSTORE_REGISTER_TYPE: `name` and current `version`.
 template <class T>
@@ -94,12 +112,18 @@ private:
 
 }  // namespace fitstore
 
-#define FITSTORE_REGISTER_TYPE(T, NAME, VERSION)                                 \
-    template <>                                                                   \
-    struct fitstore::type_registration<T> {                                       \
-        static constexpr const char* name = NAME;                                 \
-        static constexpr std::uint32_t version = VERSION;                         \
-        static_assert(VERSION >= 1, "fitstore: type versions start at 1");        \
+// Goes at global scope (outside any namespace), once per type. NAME is a
+// string literal following the naming rule (checked at compile time): use
+// "mylib.knn", not "mylib::knn".
+#define FITSTORE_REGISTER_TYPE(T, NAME, VERSION)                                                           \
+    template <>                                                                                             \
+    struct fitstore::type_registration<T> {                                                                 \
+        static constexpr const char* name = NAME;                                                           \
+        static constexpr std::uint32_t version = VERSION;                                                   \
+        static_assert(::fitstore::detail::is_valid_type_name(NAME),                                         \
+                      "fitstore: FITSTORE_REGISTER_TYPE: type names are 1-255 characters of [A-Za-z0-9_.-] " \
+                      "not starting with '.' (write \"mylib.knn\", not \"mylib::knn\")");                     \
+        static_assert(VERSION >= 1, "fitstore: type versions start at 1");                                  \
     };
 
 #define FITSTORE_DETAIL_CONCAT2(a, b) a##b

@@ -1,7 +1,8 @@
 // dump / load / dumps / loads: persisting objects in one of three layouts.
 //
 //   fitstore::dump(model, "model");                              // directory (zarr v2 group)
-//   fitstore::dump(model, "model.h5", {fitstore::layout::hdf5});
+//   fitstore::dump(model, "model.h5");                           // hdf5, from the extension
+//   fitstore::dump(model, "model.fitstore");                     // blob, from the extension
 //   auto m = fitstore::load<svc>("model", {fitstore::mmap_mode::r});
 //   std::vector<std::uint8_t> bytes = fitstore::dumps(model);    // single blob in memory
 //   auto m2 = fitstore::loads<svc>(bytes);
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,8 +37,14 @@ std::string_view mmap_mode_name(mmap_mode m) noexcept;
 /// "none" | "r" | "c" | "r+"; throws usage_error.
 mmap_mode parse_mmap_mode(std::string_view text);
 
+/// The layout a dump picks when none is given, from the target's name:
+/// ".h5" or ".hdf5" -> hdf5, ".fitstore" -> blob, anything else -> directory
+/// (extension compared case-insensitively; trailing slashes ignored).
+layout layout_for_path(std::string_view path) noexcept;
+
 struct dump_options {
-    fitstore::layout layout = layout::directory;
+    /// Unset (the default): layout_for_path(target), so dump(m, "x.h5") writes HDF5.
+    std::optional<fitstore::layout> layout;
     codec_spec codec{};
     /// Codec overrides by array key ("scaler/mean"); arrays not listed use `codec`.
     std::map<std::string, codec_spec> array_codecs;
@@ -54,10 +62,23 @@ struct dump_options {
     remote_options remote;
 };
 
+/// What a load checks. Every load validates the manifest (its own XXH3-64
+/// checksum included, so params, types and shapes are as written), every size
+/// and offset against the real files, and names beneath the store. A copying
+/// load (mmap none) also checks every chunk's checksum: it never returns
+/// damaged numbers. A mapped array (r, c, r+) is handed out without reading
+/// its pages, so its bytes are checked against their checksum only with
+/// `verify` (which hashes, i.e. reads, every page): without it, bytes changed
+/// in place since the store was written (damage of the same size, or writes
+/// through r+ not yet resealed) reach the caller. See reseal.hpp.
 struct load_options {
+    /// none copies; r maps read-only; c copy-on-write (writes stay private);
+    /// r_plus writes through to the file, and is refused (usage_error naming
+    /// the array) for an array that cannot be mapped (compressed, several
+    /// chunks, big-endian, bool), whose writes could never reach the file.
     mmap_mode mmap = mmap_mode::none;
-    /// Verify checksums of mapped arrays too (hashing touches every page).
-    /// Copying loads always verify.
+    /// Check the checksums of mapped arrays too (hashing touches every page).
+    /// Copying loads always check.
     bool verify = false;
     /// Worker threads for decompression; 0 = all cores.
     unsigned threads = 0;
@@ -93,6 +114,9 @@ struct store_contents {
     nlohmann::json manifest;  ///< the manifest as stored (after validation)
     load_report report;
 };
+
+/// `options.layout` if set, else layout_for_path(path): the layout write_store uses.
+layout effective_layout(const dump_options& options, std::string_view path) noexcept;
 
 /// Every function taking a store `path` also takes an http://, https:// or s3://
 /// location (directory and blob layouts; see remote.hpp and the README's

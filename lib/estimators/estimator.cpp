@@ -2,10 +2,13 @@
 
 #include <cmath>
 
+#include "fitstore/estimators/decision_tree.hpp"
+#include "fitstore/estimators/kneighbors.hpp"
 #include "fitstore/estimators/nu_svc.hpp"
 #include "fitstore/estimators/nu_svr.hpp"
 #include "fitstore/estimators/one_class_svm.hpp"
 #include "fitstore/estimators/pipeline.hpp"
+#include "fitstore/estimators/random_forest.hpp"
 #include "fitstore/estimators/standard_scaler.hpp"
 #include "fitstore/estimators/svc.hpp"
 #include "fitstore/estimators/svr.hpp"
@@ -21,6 +24,9 @@ FITSTORE_REGISTER_POLYMORPHIC(fitstore::estimator, fitstore::nu_svr)
 FITSTORE_REGISTER_POLYMORPHIC(fitstore::estimator, fitstore::one_class_svm)
 FITSTORE_REGISTER_POLYMORPHIC(fitstore::estimator, fitstore::standard_scaler)
 FITSTORE_REGISTER_POLYMORPHIC(fitstore::estimator, fitstore::pipeline)
+FITSTORE_REGISTER_POLYMORPHIC(fitstore::estimator, fitstore::decision_tree)
+FITSTORE_REGISTER_POLYMORPHIC(fitstore::estimator, fitstore::random_forest)
+FITSTORE_REGISTER_POLYMORPHIC(fitstore::estimator, fitstore::kneighbors)
 
 namespace fitstore {
 

@@ -146,7 +146,13 @@ atomic_target::atomic_target(std::string target, kind k, bool durable)
                 return;
             }
         }
-        if (errno != EEXIST) throw_errno(candidate, "cannot create temporary next to the target");
+        if (errno == EEXIST) continue;
+        // Name the target the caller asked for, not our temporary.
+        const int err = errno;
+        if (err == ENOENT)
+            throw not_found(m_target, "", "cannot write here: the folder " + parent + " does not exist");
+        throw io_error(m_target, "", "cannot create a temporary next to the target (" + candidate +
+                                         "): " + std::strerror(err), err);
     }
     throw io_error(m_target, "", "cannot find a free temporary name next to the target");
 }

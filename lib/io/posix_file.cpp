@@ -19,7 +19,8 @@ void unique_fd::reset(int fd) noexcept {
 
 void throw_errno(const std::string& path, const std::string& what) {
     const int err = errno;
-    throw io_error(path, "", what + ": " + std::strerror(err));
+    if (err == ENOENT) throw not_found(path, "", what + ": " + std::strerror(err));
+    throw io_error(path, "", what + ": " + std::strerror(err), err);
 }
 
 unique_fd create_file(const std::string& path) {

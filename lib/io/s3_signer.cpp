@@ -14,16 +14,6 @@
 namespace fitstore::detail {
 namespace {
 
-std::string to_hex(const unsigned char* p, std::size_t n) {
-    static const char* digits = "0123456789abcdef";
-    std::string out(2 * n, '0');
-    for (std::size_t i = 0; i < n; ++i) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 15];
-    }
-    return out;
-}
-
 std::string hmac(const std::string& key, const std::string& data) {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
@@ -121,13 +111,6 @@ aws_credentials aws_credentials::from_environment(const std::string& location) {
     if (c.secret_key.empty())
         throw usage_error(location, "AWS_SECRET_ACCESS_KEY", "set AWS_SECRET_ACCESS_KEY for s3:// locations");
     return c;
-}
-
-std::string sha256_hex(const void* data, std::size_t size) {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (!EVP_Digest(data, size, out, &length, EVP_sha256(), nullptr)) throw error("", "", "SHA-256 failed (OpenSSL)");
-    return to_hex(out, length);
 }
 
 std::string amz_date_now() {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "io/http_client.hpp"
+#include "io/sha256.hpp"
 
 namespace fitstore::detail {
 
@@ -23,8 +24,6 @@ struct aws_credentials {
     static aws_credentials from_environment(const std::string& location);
 };
 
-/// Lower-case hex SHA-256 of `size` bytes.
-std::string sha256_hex(const void* data, std::size_t size);
 /// "UNSIGNED-PAYLOAD" is accepted for payload_hash too.
 constexpr const char* k_unsigned_payload = "UNSIGNED-PAYLOAD";
 

@@ -326,4 +326,25 @@ std::unique_ptr<layout_reader> open_blob_source_reader(std::shared_ptr<byte_sour
     return std::make_unique<blob_reader>(std::move(source), unique_fd(), false);
 }
 
+void rewrite_blob_manifest(const std::string& path, const manifest& m, bool durable) {
+    std::uint64_t size = 0;
+    unique_fd fd = open_regular_readonly(path, size, true);
+    if (size < k_prefix_bytes) throw format_error(path, "header", "file too short for a blob");
+    std::uint8_t prefix[k_prefix_bytes];
+    pread_exact(fd.get(), prefix, sizeof prefix, 0, path);
+    if (std::memcmp(prefix, k_magic, 8) != 0) throw format_error(path, "magic", "expected \"FITSBLOB\"");
+    const std::uint64_t room = get_u64(prefix + 8);
+    std::string header = manifest_to_json(m).dump();
+    if (room > size - k_prefix_bytes || header.size() > room)
+        throw format_error(path, "header", "the new manifest (" + std::to_string(header.size()) +
+                                               " bytes) does not fit the blob's header (" + std::to_string(room) +
+                                               " bytes)");
+    header.append(static_cast<std::size_t>(room - header.size()), ' ');
+    // Data first, then the header that describes it: a crash in between
+    // leaves old checksums over new data, which verify reports as a mismatch.
+    if (durable) fsync_fd(fd.get(), path);
+    pwrite_all(fd.get(), header.data(), header.size(), k_prefix_bytes, path);
+    if (durable) fsync_fd(fd.get(), path);
+}
+
 }  // namespace fitstore::detail

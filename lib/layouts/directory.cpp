@@ -496,6 +496,31 @@ std::unique_ptr<layout_reader> open_directory_reader(const std::string& path) {
     return std::make_unique<directory_reader>(path);
 }
 
+void rewrite_directory_manifest(const std::string& path, const manifest& m, bool durable) {
+    if (durable) fsync_tree(path);  // the data the new checksums describe is on disk first
+    const std::string final_path = path + "/" + k_manifest_file;
+    const std::string temp = final_path + ".reseal-" + std::to_string(::getpid());
+    ::unlink(temp.c_str());  // a leftover of an interrupted reseal by a process with this pid
+    {
+        unique_fd fd = create_file(temp);
+        const std::string text = manifest_to_json(m).dump(1);
+        try {
+            write_all(fd.get(), text.data(), text.size(), temp);
+            if (durable) fsync_fd(fd.get(), temp);
+        } catch (...) {
+            ::unlink(temp.c_str());
+            throw;
+        }
+    }
+    if (::rename(temp.c_str(), final_path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(temp.c_str());
+        errno = err;
+        throw_errno(final_path, "cannot replace the manifest");
+    }
+    if (durable) fsync_directory(path);
+}
+
 }  // namespace fitstore::detail
 
 namespace fitstore::detail {

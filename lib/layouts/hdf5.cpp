@@ -966,4 +966,24 @@ bool looks_like_hdf5(const std::string& path) {
     return false;
 }
 
+void rewrite_hdf5_manifest(const std::string& path, const manifest& m, bool durable) {
+    quiet_hdf5();
+    std::uint64_t size = 0;
+    unique_fd fd = open_regular_readonly(path, size, true);
+    if (durable) fsync_fd(fd.get(), path);  // data first, then the manifest describing it
+    h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    H5Pset_file_locking(fapl.get(), false, true);
+    H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+    // Through the descriptor just opened (O_NOFOLLOW, regular file), like the reader.
+    const std::string proc = "/proc/self/fd/" + std::to_string(fd.get());
+    {
+        h5_id file(check_id(H5Fopen(proc.c_str(), H5F_ACC_RDWR, fapl.get()), side::write, path, "",
+                            "cannot open the HDF5 file for writing"),
+                   H5Fclose);
+        write_string_attribute(file.get(), manifest_attribute, manifest_to_json(m).dump(), path);
+        check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), side::write, path, manifest_attribute, "cannot flush");
+    }
+    if (durable) fsync_fd(fd.get(), path);
+}
+
 }  // namespace fitstore::detail

@@ -104,6 +104,16 @@ std::unique_ptr<layout_reader> open_blob_source_reader(std::shared_ptr<byte_sour
 std::string directory_chunk_key(const array_record& rec, std::size_t i);
 std::unique_ptr<layout_writer> make_hdf5_writer(const std::string& path, const dump_options& options);
 std::unique_ptr<layout_reader> open_hdf5_reader(const std::string& path);
+// Reseal (fitstore::reseal): replace the manifest of the store at `path` in
+// place, after fsyncing its array data when `durable`. Array data and file
+// layout are untouched, so live r+ mappings stay valid. directory: a new
+// manifest.json renamed over the old one; blob: the space-padded header
+// rewritten (same length: checksums are fixed-width hex); hdf5: the root
+// attribute rewritten through HDF5.
+void rewrite_directory_manifest(const std::string& path, const manifest& m, bool durable);
+void rewrite_blob_manifest(const std::string& path, const manifest& m, bool durable);
+void rewrite_hdf5_manifest(const std::string& path, const manifest& m, bool durable);
+
 /// True if the file at `path` starts with the HDF5 signature.
 bool looks_like_hdf5(const std::string& path);
 

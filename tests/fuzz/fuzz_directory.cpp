@@ -3,8 +3,9 @@
 // e.g. "@@manifest.json\n{...}\n@@w/.zarray\n{...}\n@@w/0\n<bytes>". Paths are
 // confined to the scratch store (segments of [A-Za-z0-9_.-], no "." or ".."
 // segments, at most 4 deep); others are skipped. The store is then loaded
-// (copying, and with mmap r when the first byte is odd) and must load or
-// throw a fitstore::error.
+// copying, mapped (mmap r) and mapped with verify, and must load or throw a
+// fitstore::error each time. Every input takes every path: a mode chosen by
+// an input byte was never the mapped one for the seeds (all start with '@').
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,10 +85,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (safe_relative(name)) write_entry(name, input.substr(name_end + 1, content_end - name_end - 1));
         pos = next;
     }
-    fitstore::load_options options;
-    options.threads = 1;
-    if (size > 0 && (data[0] & 1)) options.mmap = fitstore::mmap_mode::r;
-    fitstore::fuzz::expect_clean([&] { (void)fitstore::read_store(g_store, options); });
-    fitstore::fuzz::expect_clean([&] { (void)fitstore::load<fitstore::array_bundle>(g_store, options); });
+    for (int mode = 0; mode < 3; ++mode) {
+        fitstore::load_options options;
+        options.threads = 1;
+        options.mmap = mode == 0 ? fitstore::mmap_mode::none : fitstore::mmap_mode::r;
+        options.verify = mode == 2;
+        fitstore::fuzz::expect_clean([&] { (void)fitstore::read_store(g_store, options); });
+        fitstore::fuzz::expect_clean([&] { (void)fitstore::load<fitstore::array_bundle>(g_store, options); });
+    }
     return 0;
 }

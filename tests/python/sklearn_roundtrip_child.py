@@ -44,6 +44,9 @@ def main():
                 entry["class"] = f"{type(est).__module__}.{type(est).__qualname__}"
                 check_is_fitted(est)
                 entry["fitted"] = True
+                names = getattr(est, "feature_names_in_", None)
+                entry["feature_names"] = None if names is None else [str(n) for n in names]
+                entry["names_dtype"] = None if names is None else str(names.dtype)
                 arrays = array_attributes(est)
                 # Read-only arrays that do not own their memory are views of the file mapping.
                 entry["mapped_bytes"] = int(sum(a.nbytes for a in arrays if not a.flags.writeable and a.base is not None))

@@ -46,7 +46,7 @@ def main():
     expect(run("predict", out, "--data", data, "--proba", expect=None), out, "--proba", "fitted without probability")
     reg = os.path.join(tmp, "reg")
     run("fit", "--data", data, "--estimator", "svr", "-o", reg)
-    expect(run("predict", reg, "--data", data, "--proba", expect=None), "--proba", "svc or nu_svc", "svr")
+    expect(run("predict", reg, "--data", data, "--proba", expect=None), "--proba", "probabilities need a classifier", "\"svr\" (a regressor)")
     expect(run("predict", reg, "--data", data, "--decision", expect=None), "--decision", "regressor")
     return finish(failures, tmp, start)
 

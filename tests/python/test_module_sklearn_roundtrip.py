@@ -115,12 +115,19 @@ def test_fresh_process_outputs_are_bit_identical(run, layout, mode):
 
 
 def test_loaded_objects_are_the_scikit_learn_classes_and_fitted(run):
+    named = 0
     for layout, report in run["reports"].items():
         for case, est in run["models"].items():
             for mode in ("None", "r"):
                 entry = report[case][mode]
                 assert entry["class"] == f"{type(est).__module__}.{type(est).__qualname__}", (layout, case)
                 assert entry["fitted"] is True
+                names = getattr(est, "feature_names_in_", None)
+                assert entry["feature_names"] == (None if names is None else list(names)), (layout, case)
+                if names is not None:
+                    assert entry["names_dtype"] == "object"
+                    named += 1
+    assert named == 2 * 3 * 2  # the two cases fitted on a frame with named columns, 3 layouts, 2 modes
 
 
 def test_mmap_loads_map_the_arrays(run):

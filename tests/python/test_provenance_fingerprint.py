@@ -136,7 +136,7 @@ def main():
         with open(changed, "w") as f:
             f.write("\n".join(lines))
         r = run("verify", stores["directory"], "--data", changed)
-        check(r.returncode == 1 and "checks failed: training data fingerprint" in r.stderr,
+        check(r.returncode == 1 and "checks failed: training data fingerprint" in r.stdout,
               f"one changed byte of data: exit {r.returncode}, names the fingerprint ({r.stderr.strip()})")
 
         # A corrupted chunk.
@@ -149,7 +149,7 @@ def main():
             f.seek(17)
             f.write(bytes([b[0] ^ 0x40]))
         r = run("verify", damaged)
-        check(r.returncode == 1 and "checksums support_vectors" in r.stderr,
+        check(r.returncode == 1 and "checksums support_vectors" in r.stdout,
               f"corrupted chunk: exit {r.returncode}, named ({r.stderr.strip()})")
 
         # The stored CV score is edited.
@@ -160,13 +160,13 @@ def main():
         with open(os.path.join(edited, "manifest.json"), "w") as f:
             json.dump(m, f)
         r = run("verify", edited, "--data", csv)
-        check(r.returncode == 1 and "checks failed: manifest" in r.stderr,
+        check(r.returncode == 1 and "checks failed: manifest" in r.stdout,
               f"edited CV score: exit {r.returncode}, the manifest checksum names it ({r.stderr.strip()})")
         m.pop("manifest_xxh3", None)
         with open(os.path.join(edited, "manifest.json"), "w") as f:
             json.dump(m, f)
         r = run("verify", edited, "--data", csv)
-        check(r.returncode == 1 and "checks failed: cross-validation" in r.stderr and "stored 0.5000" in r.stdout,
+        check(r.returncode == 1 and "checks failed: cross-validation" in r.stdout and "stored 0.5000" in r.stdout,
               f"edited CV score without the manifest checksum: exit {r.returncode}, refit names it "
               f"({r.stderr.strip()})")
 

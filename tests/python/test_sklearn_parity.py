@@ -78,7 +78,7 @@ def main():
             model = os.path.join(tmp, "%s_%s_%d" % (name, kernel, scaled))
             fit = run(["fit", "--data", data, "--kernel", kernel, "--decision-function-shape", "ovo",
                        "--cv", "0", "-o", model] + (["--scale"] if scaled else []))
-            m = re.search(r"support vectors \(([0-9/]+)\)", fit.stderr)
+            m = re.search(r"support vectors \(([0-9/]+)\)", fit.stdout)
             n_support = np.array([int(v) for v in m.group(1).split("/")])
             pred = np.array(run(["predict", model, "--data", data]).stdout.split(), dtype=np.int64)
             dec = np.loadtxt(run(["predict", model, "--data", data, "--decision"]).stdout.splitlines(),

@@ -47,7 +47,7 @@ def main(names=("iris", "wine", "breast_cancer"), defaults=True):
                     model = os.path.join(tmp, "%s_%d_%s_%s" % (name, scaled, tname, kernel))
                     fit = run("fit", "--data", data, "--estimator", tname, "--kernel", kernel,
                               "--decision-function-shape", "ovo", "--cv", "0", "-o", model, *(["--scale"] if scaled else []))
-                    n_support = n_support_of(fit.stderr)
+                    n_support = n_support_of(fit.stdout)
                     pred = np.array(run("predict", model, "--data", data).stdout.split(), dtype=np.int64)
                     dec = rows(run("predict", model, "--data", data, "--decision").stdout, len(X))
                     agree = float(np.mean(pred == ref.predict(X)))

@@ -49,7 +49,7 @@ def main():
                     got = rows(run("predict", model, "--data", data).stdout, len(X))[:, 0]
                     want = ref.predict(X)
                     rel = float(np.max(np.abs(got - want) / np.maximum(np.abs(want), 1e-12)))
-                    nsv = n_support_of(fit.stderr)
+                    nsv = n_support_of(fit.stdout)
                     print("%-16s %-4s %-7s %-7s %9s %14.2e" % (name, "yes" if scaled else "no", tname, kernel,
                                                                "%d/%d" % (nsv, est.n_support_[0]), rel))
                     label = "%s%s %s %s" % (name, " standardized" if scaled else "", tname, kernel)
@@ -73,7 +73,7 @@ def main():
             dec = rows(run("predict", model, "--data", every, "--decision").stdout, len(X))[:, 0]
             agree = float(np.mean(pred == ref.predict(X)))
             ddec = float(np.max(np.abs(dec - ref.decision_function(X))))
-            nsv = n_support_of(fit.stderr)
+            nsv = n_support_of(fit.stdout)
             print("%-16s %-4s %-7s %8.2f%% %9s %14.2e" % ("breast_cancer", "yes" if scaled else "no", kernel, 100 * agree,
                                                          "%d/%d" % (nsv, est.n_support_[0]), ddec))
             label = "one_class_svm%s %s" % (" standardized" if scaled else "", kernel)

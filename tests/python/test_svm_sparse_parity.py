@@ -52,7 +52,7 @@ def main():
             ref.fit(X, target)
         fit = run("fit", "--data", csv, "--estimator", tname, "--kernel", ref.kernel, "--nu", ref.nu, "--sparse", "--cv", "0",
                   "-o", model)
-        n_support = np.array([int(v) for v in re.search(r"support vectors \(([0-9/]+)\)", fit.stderr).group(1).split("/")])
+        n_support = np.array([int(v) for v in re.search(r"support vectors \(([0-9/]+)\)", fit.stdout).group(1).split("/")])
         # scikit-learn 1.2's n_support_ after a sparse fit of a regressor or
         # one-class model is uninitialised memory (e.g. [50096] for 1533 support
         # vectors); its support_ is right.

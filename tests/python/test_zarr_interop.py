@@ -117,6 +117,8 @@ def convert_is_bit_exact(tmp, store):
         run("unpack", dst, out)
         for dirpath, _, files in os.walk(reference):
             for f in files:
+                if not f.endswith(".npy"):
+                    continue  # object.json: params, compared by the C++ round-trip tests
                 rel = os.path.relpath(os.path.join(dirpath, f), reference)
                 a, b = np.load(os.path.join(reference, rel)), np.load(os.path.join(out, rel))
                 if a.dtype != b.dtype or a.shape != b.shape or a.tobytes() != b.tobytes():

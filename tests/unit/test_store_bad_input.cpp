@@ -2,6 +2,8 @@
 // names the file, the field and the problem; never a crash or wrong data.
 #include <catch2/catch.hpp>
 
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "fitstore/array_bundle.hpp"
@@ -237,6 +239,51 @@ TEST_CASE("a damaged parameter in the manifest fails the manifest checksum", "[s
             j.erase("manifest_xxh3");
             write_file(file, j.dump());
             REQUIRE(load<array_bundle>(path).attributes.at("C") == "7.5");
+        }
+    }
+}
+
+TEST_CASE("a bool array holding a byte above 1 is refused by the bool check, not the checksum", "[store][bad]") {
+    // The writer stores whatever bytes it is given, so this store is written
+    // normally: every chunk checksum and the manifest checksum are valid over
+    // the bad byte. Only the bool check can refuse it.
+    any_array mask = any_array::allocate(dtype::bool_, {6});
+    auto* bytes = static_cast<std::uint8_t*>(mask.mutable_data());
+    const std::uint8_t values[6] = {0, 1, 1, 0, 2, 1};
+    std::memcpy(bytes, values, 6);
+    stored_object root;
+    root.type = "array_bundle";
+    root.arrays.emplace_back("mask", mask);
+    temp_dir dir;
+    for (layout l : {layout::directory, layout::blob, layout::hdf5}) {
+        for (const char* codec : {"none", "zstd"}) {
+            INFO(layout_name(l) << " " << codec);
+            const std::string path = dir / ("m-" + std::string(layout_name(l)) + "-" + codec);
+            dump_options options;
+            options.layout = l;
+            options.codec = parse_codec(codec);
+            write_store(root, path, options);
+            const manifest m = read_store_manifest(path);
+            const array_record& rec = m.arrays.at("mask");
+            REQUIRE(rec.chunks.size() == 1);
+            REQUIRE(rec.chunks[0].xxh3);
+            CHECK(*rec.chunks[0].xxh3 == xxh3_64(values, 6));  // the checksum covers the bad byte
+            for (mmap_mode mode : {mmap_mode::none, mmap_mode::r}) {
+                INFO("mmap " << mmap_mode_name(mode));
+                load_options lo;
+                lo.mmap = mode;
+                lo.verify = true;
+                try {
+                    read_store(path, lo);
+                    FAIL("a bool byte of 2 loaded");
+                } catch (const checksum_error& e) {
+                    FAIL("refused by a checksum, not by the bool check: " << e.what());
+                } catch (const format_error& e) {
+                    CHECK_THAT(e.what(), Catch::Contains(path) && Catch::Contains("arrays.mask") &&
+                                             Catch::Contains("bool array holds byte value 2 at element 4") &&
+                                             Catch::Contains("expected 0 or 1"));
+                }
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <boost/filesystem.hpp>
+#include <nlohmann/json.hpp>
 
 #include "fitstore/array_bundle.hpp"
 #include "fitstore/store.hpp"
@@ -47,7 +48,7 @@ std::string path_of_array_bytes(layout l, const std::string& path) {
 
 TEST_CASE("every dtype, layout, codec, shape and mmap mode round-trips bit-exactly", "[store][roundtrip]") {
     temp_dir dir;
-    std::size_t cases = 0, mapped = 0;
+    std::size_t cases = 0, mapped = 0, refused = 0;
     for (layout l : k_layouts) {
         for (const codec_spec& codec : k_codecs) {
             for (dtype type : k_dtypes) {
@@ -71,6 +72,12 @@ TEST_CASE("every dtype, layout, codec, shape and mmap mode round-trips bit-exact
                     load_options lo;
                     lo.mmap = mode;
                     lo.verify = true;
+                    if (mode == mmap_mode::r_plus && (codec.id != codec_id::none || type == dtype::bool_)) {
+                        // Writes could never reach the file: refused, not silently copied.
+                        REQUIRE_THROWS_WITH(load<array_bundle>(path, lo), Catch::Contains("cannot be memory-mapped r+"));
+                        refused += bundle.arrays.size();
+                        continue;
+                    }
                     auto loaded = load<array_bundle>(path, lo, &report);
                     REQUIRE(loaded.arrays.size() == bundle.arrays.size());
                     REQUIRE(loaded.attributes == bundle.attributes);
@@ -91,8 +98,10 @@ TEST_CASE("every dtype, layout, codec, shape and mmap mode round-trips bit-exact
             }
         }
     }
-    WARN("round-trip cases: " << cases << " arrays compared, " << mapped << " of them memory-mapped");
-    REQUIRE(cases == k_layouts.size() * k_codecs.size() * k_dtypes.size() * k_shapes.size() * 4);
+    WARN("round-trip cases: " << cases << " arrays compared, " << mapped << " of them memory-mapped; " << refused
+                              << " refused r+ (compressed or bool)");
+    REQUIRE(refused > 0);
+    REQUIRE(cases + refused == k_layouts.size() * k_codecs.size() * k_dtypes.size() * k_shapes.size() * 4);
 }
 
 TEST_CASE("dumps/loads round-trip in memory for every codec", "[store][blob]") {
@@ -214,4 +223,72 @@ TEST_CASE("a 256 MiB array loaded with mmap r is mapped, not copied", "[store][m
         REQUIRE(fitstore::test::resident_bytes() > before_copy + (std::size_t(200) << 20));
         REQUIRE_FALSE(copied.get<double>("big").is_mapped());
     }
+}
+
+TEST_CASE("array_codecs overrides the codec per array; default chunks are 4 MiB along axis 0", "[store][chunks]") {
+    // Default dump_options except the codecs: chunk_bytes is left at its 4 MiB default.
+    stored_object root;
+    root.type = "array_bundle";
+    root.arrays.emplace_back("big", random_array(dtype::float64, {400000, 3}, 1));  // 9.2 MiB: 24-byte rows
+    root.arrays.emplace_back("cube", random_array(dtype::float32, {70000, 4, 8}, 2));  // 8.5 MiB: 128-byte rows
+    root.arrays.emplace_back("small", random_array(dtype::int32, {1000}, 3));
+    stored_object scaler;
+    scaler.type = "array_bundle";
+    scaler.arrays.emplace_back("mean", random_array(dtype::float64, {50, 2}, 4));
+    root.children.emplace_back("scaler", scaler);
+
+    const layout l = GENERATE(layout::directory, layout::blob, layout::hdf5);
+    INFO("layout " << layout_name(l));
+    temp_dir dir;
+    const std::string path = dir / store_name(l);
+    dump_options options;
+    options.layout = l;
+    options.durable = false;
+    options.codec = parse_codec("zstd:1");
+    options.array_codecs["small"] = parse_codec("none");
+    options.array_codecs["scaler/mean"] = parse_codec("lz4", true);
+    REQUIRE(options.chunk_bytes == std::size_t(4) << 20);
+    write_store(root, path, options);
+
+    const manifest m = read_store_manifest(path);
+    const std::size_t mib4 = std::size_t(4) << 20;
+    const array_record& big = m.arrays.at("big");
+    CHECK(codec_to_string(big.codec) == "zstd:1");
+    CHECK(big.chunk_shape == shape_t{mib4 / 24, 3});  // 174762 rows: the largest whole-row count in 4 MiB
+    CHECK(big.chunks.size() == 3);                    // 400000 rows = 2 full chunks + an edge chunk
+    const array_record& cube = m.arrays.at("cube");
+    CHECK(cube.chunk_shape == shape_t{mib4 / 128, 4, 8});  // only axis 0 is split
+    CHECK(cube.chunks.size() == 3);
+    const array_record& small = m.arrays.at("small");
+    CHECK(codec_to_string(small.codec) == "none");
+    CHECK(small.chunk_shape == small.shape);  // uncompressed: one chunk, mappable
+    CHECK(small.mappable());
+    const array_record& mean = m.arrays.at("scaler/mean");
+    CHECK(codec_to_string(mean.codec) == "lz4:1+shuffle");
+
+    if (l == layout::directory) {
+        // The zarr view says the same: one compressor per array, chunk files along axis 0 only.
+        const auto zarray = [&](const std::string& key) {
+            return nlohmann::json::parse(fitstore::test::read_file(path + "/" + key + "/.zarray"));
+        };
+        CHECK(zarray("small")["compressor"].is_null());
+        CHECK(zarray("big")["compressor"]["id"] == "zstd");
+        CHECK(zarray("scaler/mean")["compressor"]["id"] == "lz4");
+        CHECK(zarray("big")["chunks"] == nlohmann::json::array({mib4 / 24, 3}));
+        for (const char* chunk : {"big/0.0", "big/1.0", "big/2.0", "cube/2.0.0"})
+            CHECK(boost::filesystem::is_regular_file(path + "/" + chunk));
+        CHECK_FALSE(boost::filesystem::exists(path + "/big/3.0"));
+    }
+
+    // Mapped where uncompressed, decoded elsewhere, and bit-exact everywhere.
+    load_options lo;
+    lo.mmap = mmap_mode::r;
+    const store_contents back = read_store(path, lo);
+    for (const auto& r : back.report.arrays) {
+        INFO(r.key << ": " << r.reason);
+        CHECK(r.mapped == (r.key == "small"));
+    }
+    CHECK(fitstore::test::same_object(back.root, root));
+    REQUIRE(back.root.children.size() == 1);
+    CHECK(fitstore::test::same_object(back.root.children[0].second, scaler));
 }

@@ -17,6 +17,7 @@
 
 #include "fitstore/archive.hpp"
 #include "fitstore/csr_matrix.hpp"
+#include "fitstore/estimators/class_labels.hpp"
 #include "fitstore/estimators/estimator.hpp"
 #include "fitstore/ndarray.hpp"
 #include "fitstore/targets.hpp"
@@ -215,38 +216,9 @@ void svm_base::persist_fitted(Archive& ar) {
     ar.array("n_support", m_n_support);
     ar.array("support", m_support);
     if (is_classifier_type()) {
-        std::string kind = target_kind_name(m_classes.kind());
-        if (!Archive::loading() || ar.has_param("classes_kind")) ar.param("classes_kind", kind);
-        target_kind parsed = target_kind::int64;
-        if constexpr (Archive::loading())
-            if (!parse_target_kind(kind, parsed))
-                throw format_error(ar.file(), "params.classes_kind", "expected int64, float64 or string, found \"" + kind + "\"");
-        if constexpr (Archive::loading()) {
-            if (parsed == target_kind::int64) {
-                ndarray<std::int64_t> c;
-                ar.array("classes", c);
-                set_classes(targets::of_int64(c));
-            } else if (parsed == target_kind::float64) {
-                ndarray<double> c;
-                ar.array("classes", c);
-                set_classes(targets::of_float64(c));
-            } else {
-                ndarray<std::uint8_t> bytes;
-                ndarray<std::uint32_t> lengths;
-                ar.array("classes", bytes);
-                ar.array("classes_lengths", lengths);
-                set_classes(targets::of_strings(decode_utf8_rows(bytes, lengths, ar.file(), "arrays.classes")));
-            }
-        } else {
-            if (m_classes.kind() == target_kind::string) {
-                ndarray<std::uint32_t> lengths;
-                const auto bytes = encode_utf8_rows(m_classes.strings(), lengths);
-                ar.array("classes", bytes);
-                ar.array("classes_lengths", lengths);
-            } else {
-                ar.array("classes", m_classes.as_any());
-            }
-        }
+        targets classes = m_classes;
+        persist_class_labels(ar, classes);
+        if constexpr (Archive::loading()) set_classes(std::move(classes));
         ar.array("class_weight", m_class_weight);
         if (!Archive::loading() || ar.has_array("probA")) {
             ar.array("probA", m_prob_a);

@@ -187,7 +187,9 @@ void download_file(const std::string& path, std::uint64_t size, Fill fill) {
 void download_directory(layout_reader& reader, const std::string& temp) {
     make_folders(temp);
     const manifest& m = reader.get_manifest();
-    for (const auto& [key, rec] : m.arrays) {
+    for (const auto& entry : m.arrays) {
+        // A named reference, not a structured binding: C++17 lambdas cannot capture bindings (clang refuses).
+        const auto& rec = entry.second;
         reader.will_read(rec);
         for (std::size_t i = 0; i < rec.chunks.size(); ++i) {
             if (!rec.chunks[i].present) continue;

@@ -231,7 +231,7 @@ private:
 std::unique_ptr<layout_writer> make_remote_writer(const std::string& location, const dump_options& options) {
     if (location.rfind("s3://", 0) != 0)
         throw usage_error(location, "", "dumps go to s3:// locations only (http(s) locations are read-only)");
-    switch (options.layout) {
+    switch (options.layout.value_or(layout::directory)) {
         case layout::directory: return std::make_unique<s3_directory_writer>(location, options);
         case layout::blob: return std::make_unique<s3_blob_writer>(location, options);
         case layout::hdf5: refuse_hdf5(location);
