@@ -18,6 +18,7 @@
 #include "io/posix_file.hpp"
 #include "io/thread_pool.hpp"
 #include "io/http_client.hpp"
+#include "io/xxh3.hpp"
 #include "layouts/layout.hpp"
 #include "layouts/remote/remote_store.hpp"
 #include "store_checks.hpp"
