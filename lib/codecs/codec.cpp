@@ -99,6 +99,11 @@ bool uses_shuffle_filter(const codec_spec& spec) noexcept {
 
 }  // namespace codecs
 
+bool is_float_codec(codec_id id) noexcept {
+    const codecs::codec_def* def = codecs::find_codec(id);
+    return def && def->floats_only;
+}
+
 std::string_view codec_name(codec_id id) noexcept {
     const codecs::codec_def* def = codecs::find_codec(id);
     return def ? def->name : std::string_view("unknown");

@@ -7,9 +7,11 @@
 
 #include "fitstore/errors.hpp"
 
-// The builtin codecs, in codec_id order: each NAME_codec() is defined in the
-// codec's own .cpp. Referencing them here is what links those object files.
-#define FITSTORE_BUILTIN_CODECS(X) X(none) X(zlib) X(zstd) X(lz4) X(blosc_lz4) X(blosc_zstd) X(alp) X(automatic)
+// The builtin codecs, in the order messages list them: each NAME_codec() is
+// defined in the codec's own .cpp. Referencing them here is what links those
+// object files.
+#define FITSTORE_BUILTIN_CODECS(X) \
+    X(none) X(zlib) X(zstd) X(lz4) X(blosc_lz4) X(blosc_zstd) X(alp) X(alp_zstd) X(automatic)
 
 namespace fitstore::codecs {
 
@@ -48,16 +50,16 @@ public:
         m_slots[slot].store(&m_owned.back(), std::memory_order_release);
     }
 
-    std::vector<const codec_def*> all() const {
+    std::vector<const codec_def*> all() {
+        std::lock_guard<std::mutex> lock(m_mutex);
         std::vector<const codec_def*> out;
-        for (const auto& s : m_slots)
-            if (const codec_def* def = s.load(std::memory_order_acquire)) out.push_back(def);
+        for (const codec_def& def : m_owned) out.push_back(&def);
         return out;
     }
 
 private:
     std::array<std::atomic<const codec_def*>, 256> m_slots{};
-    std::deque<codec_def> m_owned;  // a deque never moves its elements
+    std::deque<codec_def> m_owned;  // in registration order; a deque never moves its elements
     std::mutex m_mutex;
 };
 

@@ -50,6 +50,7 @@ struct codec_def {
     /// The largest raw/stored ratio the codec can produce (the manifest's zip-bomb guard).
     std::uint64_t max_ratio = 1;
     shuffle_support shuffle = shuffle_support::raw_bytes;
+    bool floats_only = false;  ///< encodes float32/float64 arrays only (alp, alp-zstd)
 
     // Chunk functions, all null for auto (not a chunk codec). `out` holds at least
     // bound(raw_bytes) bytes; encode returns the encoded length; decode fills exactly
@@ -92,7 +93,7 @@ const codec_def* find_codec(codec_id id) noexcept;
 const codec_def* find_codec(std::string_view name) noexcept;
 /// The codec with this id; throws usage_error for an id no codec has.
 const codec_def& codec_of(codec_id id);
-/// Every codec, in id order.
+/// Every codec, in registration order (the order of messages listing them).
 std::vector<const codec_def*> all_codecs();
 /// Adds a codec outside the builtin list; throws usage_error if its id or name is taken.
 void register_codec(const codec_def& def);
