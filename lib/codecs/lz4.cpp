@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "codecs/codec_registry.hpp"
+#include "codecs/lz4_hdf5.hpp"
 #include "codecs/zarr_metadata.hpp"
 #include "fitstore/errors.hpp"
 
@@ -81,6 +82,16 @@ codec_spec lz4_from_zarr(const nlohmann::json& compressor, std::size_t, const st
 // The HDF5 lz4 filter (32004): cd_values[0] is its block size, 0 = the plugin's default.
 std::vector<unsigned> lz4_cd_values(const codec_spec&, int, std::size_t, std::size_t) { return {0}; }
 
+// HDF5's lz4 filter frames the same LZ4 block differently (codecs/lz4_hdf5.hpp).
+void lz4_to_hdf5(const std::uint8_t* chunk, std::size_t size, std::vector<std::uint8_t>& out, const error_site& site) {
+    lz4_numcodecs_to_hdf5(chunk, size, out, site.path, site.field);
+}
+
+void lz4_from_hdf5(const std::uint8_t* chunk, std::size_t size, std::size_t max_raw_bytes,
+                   std::vector<std::uint8_t>& out, const error_site& site) {
+    lz4_hdf5_to_numcodecs(chunk, size, max_raw_bytes, out, site.path, site.field);
+}
+
 }  // namespace
 
 const codec_def& lz4_codec() {
@@ -103,6 +114,8 @@ const codec_def& lz4_codec() {
         d.in_hdf5 = true;
         d.hdf5_filter_id = 32004;
         d.hdf5_cd_values = lz4_cd_values;
+        d.to_hdf5 = lz4_to_hdf5;
+        d.from_hdf5 = lz4_from_hdf5;
         return d;
     }();
     return def;

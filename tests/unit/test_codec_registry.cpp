@@ -14,6 +14,7 @@
 #include "fitstore/codec.hpp"
 #include "fitstore/errors.hpp"
 #include "fitstore/store.hpp"
+#include "hdf5_plugin/zstd_filter.hpp"
 #include "test_support.hpp"
 
 using namespace fitstore;
@@ -96,6 +97,9 @@ TEST_CASE("every builtin codec has one registry row agreeing with the public API
         CHECK(def.in_hdf5 == (!is_float_codec(id) && id != codec_id::automatic));
         CHECK((def.hdf5_filter_id != 0) == (def.in_hdf5 && id != codec_id::none));
     }
+    // The zstd plugin module cannot link the registry: its class names the same id.
+    REQUIRE(codecs::codec_of(codec_id::zstd).hdf5_filter_id ==
+            static_cast<unsigned>(fitstore::detail::h5z::zstd_filter_class()->id));
     REQUIRE(codecs::find_codec(static_cast<codec_id>(201)) == nullptr);
     REQUIRE_THROWS_WITH(codecs::codec_of(static_cast<codec_id>(201)), Catch::Contains("unknown codec id 201"));
     REQUIRE(codec_name(static_cast<codec_id>(201)) == "unknown");
@@ -170,4 +174,11 @@ TEST_CASE("a codec registered from the test binary round-trips through the direc
             }
         }
     }
+    // No HDF5 filter decodes it (the row leaves in_hdf5 false): the hdf5 layout refuses it by name.
+    dump_options options;
+    options.layout = layout::hdf5;
+    options.codec = parse_codec("test-xor");
+    options.durable = false;
+    REQUIRE_THROWS_WITH(dump(bundle, dir / "m.h5", options),
+                        Catch::Contains("codec test-xor is not available in the hdf5 layout"));
 }
