@@ -37,13 +37,13 @@ def rss():
     return status("VmRSS")
 method, path, xpath = sys.argv[1:4]
 import numpy as np, joblib, pickle
-from fitstore import _sklearn_trees as trees
+import fitstore
 X = np.load(xpath)
 import sklearn.ensemble
 before = rss()
 t0 = time.perf_counter()
 if method.startswith("fitstore"):
-    est = trees.load_estimator(path, mmap_mode="r" if method.endswith("mmap") else None)
+    est = fitstore.load(path, mmap_mode="r" if method.endswith("mmap") else None)
 elif method.startswith("joblib"):
     est = joblib.load(path, mmap_mode="r" if method.endswith("mmap") else None)
 else:
@@ -98,7 +98,7 @@ def drop_file_cache(path):
         os.close(fd)
 
 
-def fit_and_dump(a, trees, joblib):
+def fit_and_dump(a, fitstore, joblib):
     """Fits the forest, stores it every way; (tmp, paths, results, xpath, want)."""
     from sklearn.datasets import make_classification
     from sklearn.ensemble import RandomForestClassifier
@@ -121,8 +121,8 @@ def fit_and_dump(a, trees, joblib):
     want = est.predict(Xq)
 
     dumps = {
-        "fitstore none": lambda p: trees.dump_estimator(est, p, codec="none"),
-        "fitstore zstd:1": lambda p: trees.dump_estimator(est, p, codec="zstd:1"),
+        "fitstore none": lambda p: fitstore.dump(est, p, codec="none"),
+        "fitstore zstd:1": lambda p: fitstore.dump(est, p, codec="zstd:1"),
         "joblib 0": lambda p: joblib.dump(est, p, compress=0),
         "joblib 3": lambda p: joblib.dump(est, p, compress=3),
         "pickle": lambda p: pickle.dump(est, open(p, "wb"), protocol=pickle.HIGHEST_PROTOCOL),
@@ -156,7 +156,7 @@ def main():
                                                   "measure the loads only")
     a = ap.parse_args()
     import joblib
-    from fitstore import _sklearn_trees as trees
+    import fitstore
 
     names = ["fitstore none", "fitstore zstd:1", "joblib 0", "joblib 3", "pickle"]
     if a.reuse:
@@ -164,12 +164,12 @@ def main():
         xpath = os.path.join(tmp, "X.npy")
         paths = {n: os.path.join(tmp, n.replace(" ", "_").replace(":", "")) for n in names}
         Xq = np.load(xpath)
-        want = trees.load_estimator(paths["fitstore none"], mmap_mode="r").predict(Xq)
+        want = fitstore.load(paths["fitstore none"], mmap_mode="r").predict(Xq)
         results = {"conditions": {"reused": tmp, "load_average": os.getloadavg(), "cpus": os.cpu_count(),
                                   "note": "shared 2-core machine, other builds running; single runs, not medians"},
                    "methods": {n: {"bytes": du(p)} for n, p in paths.items()}}
     else:
-        tmp, paths, results, xpath, want = fit_and_dump(a, trees, joblib)
+        tmp, paths, results, xpath, want = fit_and_dump(a, fitstore, joblib)
     loads = [("fitstore none", "fitstore none"), ("fitstore none mmap", "fitstore none"),
              ("fitstore zstd:1", "fitstore zstd:1"), ("joblib 0", "joblib 0"), ("joblib 0 mmap", "joblib 0"),
              ("joblib 3", "joblib 3"), ("pickle", "pickle")]
