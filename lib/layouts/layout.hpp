@@ -1,6 +1,6 @@
 // The seam between the storage engine (lib/store.cpp: chunking, codecs,
 // checksums, worker pool, mmap decisions) and the three back ends
-// (directory.cpp, blob.cpp, hdf5.cpp). A back end only moves encoded chunk
+// (directory.cpp, blob.cpp, hdf5_*.cpp). A back end only moves encoded chunk
 // bytes and the manifest; it never compresses or checks checksums itself.
 #pragma once
 
