@@ -299,8 +299,8 @@ public:
         }
         if (a.codec.id == codec_id::automatic)
             fail(field + ".codec.id", "\"auto\" is chosen per array when dumping; a stored array names its codec");
-        if (a.codec.id == codec_id::alp && ((a.type != dtype::float32 && a.type != dtype::float64) || a.big_endian))
-            fail(field + ".codec.id", "alp stores little-endian float32 or float64 arrays, found " +
+        if (is_float_codec(a.codec.id) && ((a.type != dtype::float32 && a.type != dtype::float64) || a.big_endian))
+            fail(field + ".codec.id", std::string(codec_name(a.codec.id)) + " stores little-endian float32 or float64 arrays, found " +
                                           std::string(dtype_name(a.type)) + (a.big_endian ? " big-endian" : ""));
         // The chunk grid must be small enough to describe, and the chunk list must match it exactly.
         const shape_t grid = a.chunk_grid();
