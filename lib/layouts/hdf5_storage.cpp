@@ -2,15 +2,10 @@
 
 #include "layouts/hdf5_filters.hpp"
 #include "layouts/hdf5_ids.hpp"
+#include "store/manifest_internal.hpp"
 
 namespace fitstore::detail::h5 {
 namespace {
-
-std::size_t grid_count(const array_record& rec) {
-    std::size_t n = 1;
-    for (std::size_t g : rec.chunk_grid()) n *= g;
-    return n;
-}
 
 bool is_blosc(codec_id id) { return id == codec_id::blosc_lz4 || id == codec_id::blosc_zstd; }
 
@@ -18,7 +13,7 @@ bool is_blosc(codec_id id) { return id == codec_id::blosc_lz4 || id == codec_id:
 
 storage storage_for(const array_record& rec) {
     if (rec.codec.id == codec_id::none)
-        return rec.chunk_shape == rec.shape && grid_count(rec) <= 1 ? storage::contiguous : storage::chunked;
+        return rec.chunk_shape == rec.shape && chunk_count(rec) <= 1 ? storage::contiguous : storage::chunked;
     if (rec.shape.empty() || rec.raw_bytes == 0) return storage::raw_value;
     return storage::chunked;
 }
