@@ -33,7 +33,7 @@ void add_bench_command(CLI::App& app) {
     cmd->add_flag("--quick", quick, "Small sizes (1M,16M), 2 runs per case: about a minute");
     cmd->add_flag("--codec-speed", codec_speed,
                   "Codecs alone: ratio, encode/decode GB/s per core and on all cores on the model's float arrays "
-                  "(--sizes, default 256M; --codecs, default alp,zstd:1,zstd:3,lz4) and on --npy files");
+                  "(--sizes, default 256M; --codecs, default alp,alp-zstd:1,zstd:1,zstd:3,lz4) and on --npy files");
     cmd->add_option("--npy", npy, "With --codec-speed: float32/float64 .npy files to measure too")->delimiter(',');
     cmd->add_option("--child", child, "internal: run one measurement")->group("");
     cmd->callback([cmd] {

@@ -11,7 +11,7 @@ namespace fitstore::bench {
 struct codec_bench_config {
     /// Model sizes for the realistic and random float arrays ("256M").
     std::vector<std::string> sizes{"256M"};
-    std::vector<std::string> codecs{"alp", "zstd:1", "zstd:3", "lz4"};
+    std::vector<std::string> codecs{"alp", "alp-zstd:1", "zstd:1", "zstd:3", "lz4"};
     /// float32/float64 .npy files measured as well (benchmarks/make_sklearn_npy.py makes some).
     std::vector<std::string> npy;
     std::string json_path;

@@ -3,8 +3,9 @@
 
 The SVC-shaped arrays of `fitstore bench` / peers.py (realistic data: values
 with 3 decimals) go through
-  fitstore.dump/load       codecs none, lz4, zstd:1, zstd:3 (directory layout,
-                           no fsync like the peers; none also as blob) + mmap "r"
+  fitstore.dump/load       codecs none, lz4, zstd:1, zstd:3, alp, alp-zstd
+                           (directory layout, no fsync like the peers; none also
+                           as blob) + mmap "r"
   joblib.dump/load         compress 0, 3 (zlib), "lz4"; mmap_mode "r" for 0
   pickle                   protocol 5 to a file
   np.save / np.load        one .npy per array; mmap_mode "r"
@@ -12,7 +13,8 @@ Each repetition of each case runs in a fresh Python process that makes the
 arrays, touches and frees 2x the payload (as peers.py and fitstore bench do:
 this VM returns freed memory to the host and first touch of it is slow), times
 the dump, then the copying load and the mapped load (warm page cache: the files
-were just written). It prints a table per size and the issue's targets, each
+were just written). --data random swaps the 3-decimal values for uniform
+random doubles (incompressible: what alp must not expand). It prints a table per size and the issue's targets, each
 as a ratio measured in the same run, met or missed.
 
     PYTHONPATH=build/python /usr/bin/python3 benchmarks/python_bench.py --sizes 256M,1G --json python-bench.json
@@ -93,6 +95,8 @@ CASES = {
     "fitstore_lz4": ("fitstore lz4", "lz4", lambda: _fitstore("lz4")),
     "fitstore_zstd1": ("fitstore zstd:1", "zstd", lambda: _fitstore("zstd:1")),
     "fitstore_zstd3": ("fitstore zstd:3", "zstd", lambda: _fitstore("zstd:3")),
+    "fitstore_alp": ("fitstore alp", "alp", lambda: _fitstore("alp")),
+    "fitstore_alp_zstd": ("fitstore alp-zstd", "alp", lambda: _fitstore("alp-zstd")),
     "joblib0": ("joblib compress=0", "none", lambda: _joblib(0)),
     "joblib3": ("joblib compress=3 (zlib)", "zlib", lambda: _joblib(3)),
     "joblib_lz4": ("joblib compress='lz4'", "lz4", lambda: _joblib("lz4")),
@@ -109,7 +113,7 @@ def fingerprint(arrays):
 
 
 def run_case(spec):
-    arrays = peers.make_arrays(spec["size"], "realistic", page_aligned=spec["page_aligned"])
+    arrays = peers.make_arrays(spec["size"], spec.get("data", "realistic"), page_aligned=spec["page_aligned"])
     payload = sum(a.nbytes for a in arrays.values())
     expected = fingerprint(arrays)
     dump, load, mmap_load = CASES[spec["case"]][2]()
@@ -153,7 +157,7 @@ def median(runs, key):
     return statistics.median(vals) if vals else None
 
 
-def targets(rows):
+def targets(rows, data="realistic"):
     """The issue's targets as (name, ratio, goal, met); ratios > 1 are better for fitstore."""
     def m(case, key):
         return rows[case][key] if case in rows and rows[case].get(key) else None
@@ -185,6 +189,21 @@ def targets(rows):
     if m("joblib_lz4", "dump_s") and m("fitstore_lz4", "dump_s"):
         add("lz4 dump >= 2x joblib's lz4", m("joblib_lz4", "dump_s") / m("fitstore_lz4", "dump_s"), 2.0, "")
         add("lz4 load >= 2x joblib's lz4", m("joblib_lz4", "load_s") / m("fitstore_lz4", "load_s"), 2.0, "")
+    # The alp issue's store targets, on the same run's rows.
+    if m("fitstore_alp", "dump_s"):
+        alp_ratio = m("fitstore_alp", "model_bytes") / m("fitstore_alp", "bytes_on_disk")
+        goal = 4.5 if data == "realistic" else 1.0  # random doubles: alp must only never expand
+        out.append({"target": f"alp ratio >= {goal} on {data} data", "ratio": alp_ratio, "goal": goal,
+                    "met": alp_ratio >= goal, "detail": "model bytes / bytes on disk"})
+        if m("fitstore_none", "dump_s"):
+            add("alp dump >= 0.8x the uncompressed dump", m("fitstore_none", "dump_s") / m("fitstore_alp", "dump_s"),
+                0.8, "both fitstore, directory layout")
+        if m("joblib3", "dump_s"):
+            smaller = m("fitstore_alp", "bytes_on_disk") < m("joblib3", "bytes_on_disk")
+            add("alp dump >= 30x joblib compress=3 at a smaller file",
+                m("joblib3", "dump_s") / m("fitstore_alp", "dump_s"), 30.0,
+                f"file {m('fitstore_alp', 'bytes_on_disk') / m('joblib3', 'bytes_on_disk'):.2f}x joblib's"
+                f" ({'smaller' if smaller else 'NOT smaller'})")
     return out
 
 
@@ -212,6 +231,8 @@ def main():
     ap.add_argument("--sizes", default="256M,1G")
     ap.add_argument("--cases", default=",".join(CASES), help="comma-separated: " + ",".join(CASES))
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--data", choices=["realistic", "random"], default="realistic",
+                    help="values with 3 decimals (measured data) or uniform random doubles (incompressible)")
     ap.add_argument("--json", help="write the results as JSON")
     ap.add_argument("--dir", default="/tmp", help="folder for the files being written")
     ap.add_argument("--page-aligned", action="store_true",
@@ -231,7 +252,7 @@ def main():
     report = {"tool": "python_bench.py", "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
               "machine": dict(peers.machine(), fitstore=fitstore.__version__, joblib=joblib.__version__,
                               loadavg_start=os.getloadavg()),
-              "repeats": args.repeats, "page_aligned": args.page_aligned, "sizes": {}}
+              "repeats": args.repeats, "page_aligned": args.page_aligned, "data": args.data, "sizes": {}}
     started = time.perf_counter()
     for size in args.sizes.split(","):
         rows = {}
@@ -240,19 +261,19 @@ def main():
             for k in range(args.repeats):
                 print(f"{size} {CASES[case][0]} run {k + 1}", file=sys.stderr, flush=True)
                 runs.append(run_child({"size": peers.parse_size(size), "case": case, "dir": work,
-                                       "page_aligned": args.page_aligned}))
+                                       "page_aligned": args.page_aligned, "data": args.data}))
             rows[case] = {key: median(runs, key) for key in ("model_bytes", "dump_s", "load_s", "mmap_load_s",
                                                              "bytes_on_disk")}
             rows[case]["correct"] = all(r["correct"] for r in runs)
             rows[case]["runs"] = runs
-        goals = targets(rows)
+        goals = targets(rows, args.data)
         report["sizes"][size] = {"rows": rows, "targets": goals}
     report["elapsed_s"] = time.perf_counter() - started
     report["machine"]["loadavg_end"] = os.getloadavg()
     m = report["machine"]
     print(f"python_bench.py: {m.get('cpu')}, {m['cores']} cores, {m['kernel']}, Python {platform.python_version()}, "
           f"fitstore {m['fitstore']}, numpy {np.__version__}, joblib {m['joblib']}; {args.repeats} runs per case; "
-          f"arrays {'page-aligned' if args.page_aligned else 'from numpy'}; "
+          f"arrays {'page-aligned' if args.page_aligned else 'from numpy'}, {args.data} data; "
           f"load average {m['loadavg_start'][0]:.1f} at start, {m['loadavg_end'][0]:.1f} at end")
     for size, s in report["sizes"].items():
         print_size(size, s["rows"], s["targets"])

@@ -366,8 +366,8 @@ public:
         }
         if (spec.id == codec_id::automatic)
             fail(field + ".id", "\"auto\" is chosen per array when dumping; a stored array names its codec");
-        if (spec.id == codec_id::alp && ((a.type != dtype::float32 && a.type != dtype::float64) || a.big_endian))
-            fail(field + ".id", "alp stores little-endian float32 or float64 arrays, found " +
+        if (is_float_codec(spec.id) && ((a.type != dtype::float32 && a.type != dtype::float64) || a.big_endian))
+            fail(field + ".id", std::string(codec_name(spec.id)) + " stores little-endian float32 or float64 arrays, found " +
                                     std::string(dtype_name(a.type)) + (a.big_endian ? " big-endian" : ""));
         return spec;
     }

@@ -13,10 +13,11 @@
 
 namespace fitstore {
 
-/// `alp` (float32/float64 only) is fitstore's own float codec (FORMAT.md §4.1): no
-/// zarr-python or h5py reader decodes it. `automatic` ("auto") is not a chunk codec:
-/// dump replaces it per array by the codec chosen from a sample (FORMAT.md §4.2).
-enum class codec_id : std::uint8_t { none, zlib, zstd, lz4, blosc_lz4, blosc_zstd, alp, automatic };
+/// `alp` and `alp_zstd` ("alp-zstd": alp, then zstd) are fitstore's own float codecs
+/// (float32/float64 only, FORMAT.md §4.1): no zarr-python or h5py reader decodes them.
+/// `automatic` ("auto") is not a chunk codec: dump replaces it per array by the codec
+/// chosen from a sample (FORMAT.md §4.2).
+enum class codec_id : std::uint8_t { none, zlib, zstd, lz4, blosc_lz4, blosc_zstd, alp, automatic, alp_zstd };
 
 /// A codec and its settings. level 0 means the codec's default
 /// (zlib 6, zstd 3, lz4 acceleration 1, blosc 5).
@@ -31,7 +32,9 @@ struct codec_spec {
     bool operator!=(const codec_spec& o) const { return !(*this == o); }
 };
 
-/// "none", "zlib", "zstd", "lz4", "blosc-lz4", "blosc-zstd", "alp", "auto".
+/// True for the codecs that encode only float32/float64 arrays (alp, alp-zstd).
+bool is_float_codec(codec_id id) noexcept;
+/// "none", "zlib", "zstd", "lz4", "blosc-lz4", "blosc-zstd", "alp", "auto", "alp-zstd".
 std::string_view codec_name(codec_id id) noexcept;
 /// The level actually used: `spec.level`, or the codec's default when 0.
 int effective_level(const codec_spec& spec) noexcept;

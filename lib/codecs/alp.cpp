@@ -388,7 +388,6 @@ struct rd_params {
 // with the smallest estimated size on the sample.
 template <class F>
 std::pair<rd_params, std::uint64_t> rd_choose(const F* sample, std::size_t n) {
-    using bits_t = typename fp<F>::bits_t;
     rd_params best;
     std::uint64_t best_bits = UINT64_MAX;
     std::vector<std::uint16_t> lefts(n);
@@ -417,7 +416,6 @@ std::pair<rd_params, std::uint64_t> rd_choose(const F* sample, std::size_t n) {
             std::uint64_t{n} * (p.code_width() + right) + std::uint64_t{n - covered} * 32 + p.dict_size * 16;
         if (bits < best_bits) best_bits = bits, best = p;
     }
-    static_assert(std::is_unsigned<bits_t>::value, "bit patterns are unsigned");
     return {best, best_bits};
 }
 

@@ -26,6 +26,13 @@ std::size_t alp_bound(std::size_t raw_bytes);
 /// of one repeated float64 costs 13 bytes), for the manifest's zip-bomb guard.
 constexpr std::uint64_t alp_max_ratio = 700;
 
+/// The most an alp stream of `raw_bytes` bytes of `item_size`-byte values
+/// can hold: raw plus the 16-byte header and one scheme byte per row-group
+/// (the encoder stores a row-group raw when encoding would be larger).
+constexpr std::size_t alp_max_stored(std::size_t raw_bytes, std::size_t item_size) {
+    return 16 + raw_bytes + (raw_bytes / item_size + alp_row_group_values - 1) / alp_row_group_values;
+}
+
 /// Encodes `raw_bytes` bytes of float64 (item_size 8) or float32 (4) values
 /// into `out` (at least alp_bound bytes); returns the encoded length. Throws
 /// usage_error for any other item size or a size that is not a multiple of it.
@@ -36,5 +43,15 @@ std::size_t alp_encode(std::size_t item_size, const std::uint8_t* raw, std::size
 /// hostile stream is a format_error at `site`, never an out-of-bounds access.
 void alp_decode(std::size_t item_size, const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw,
                 std::size_t raw_bytes, const error_site& site);
+
+// alp-zstd (FORMAT.md 4.1): one zstd frame holding an alp stream. It pays on
+// low-cardinality decimals (raw scikit-learn data sets), where the packed
+// digits still repeat; on other data plain alp or plain zstd is as small.
+std::size_t alp_zstd_bound(std::size_t raw_bytes);
+std::size_t alp_zstd_encode(int level, std::size_t item_size, const std::uint8_t* raw, std::size_t raw_bytes,
+                            std::uint8_t* out);
+/// Refuses a frame declaring more than alp_max_stored bytes before decoding it.
+void alp_zstd_decode(std::size_t item_size, const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw,
+                     std::size_t raw_bytes, const error_site& site);
 
 }  // namespace fitstore::codecs

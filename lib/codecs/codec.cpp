@@ -37,8 +37,8 @@ constexpr int k_lz4_max_acceleration = 65537;
 // a margin: deflate 1032:1, zstd one 4-byte RLE block per 128 KiB (32768:1),
 // lz4 255 bytes per length byte (255:1); blosc frames carry per-block and
 // per-split headers, so they stay below their inner codec; alp: see alp.hpp.
-// alp and auto take no level (min = max = 0).
-constexpr std::array<codec_row, 8> k_codecs{{
+// alp and auto take no level (min = max = 0). alp-zstd: both ratios at once.
+constexpr std::array<codec_row, 9> k_codecs{{
     {codec_id::none, "none", 0, 0, 0, 1},
     {codec_id::zlib, "zlib", 6, 1, 9, 1100},
     {codec_id::zstd, "zstd", 3, 1, 19, 40000},
@@ -47,21 +47,24 @@ constexpr std::array<codec_row, 8> k_codecs{{
     {codec_id::blosc_zstd, "blosc-zstd", 5, 1, 9, 40000},
     {codec_id::alp, "alp", 0, 0, 0, codecs::alp_max_ratio},
     {codec_id::automatic, "auto", 0, 0, 0, 1},
+    {codec_id::alp_zstd, "alp-zstd", 1, 1, 19, codecs::alp_max_ratio * 40000},
 }};
 
 constexpr const char* k_accepted_forms =
     "none, zlib[:1-9], zstd[:1-19], lz4[:ACCELERATION>=1], blosc-lz4[:1-9] or blosc-zstd[:1-9], "
-    "optionally followed by +shuffle; or alp (float arrays) or auto";
+    "optionally followed by +shuffle; or alp, alp-zstd[:1-19] (float arrays) or auto";
 
-// The .zarray compressor id of alp (FORMAT.md 4.1): fitstore-only.
+// The .zarray compressor ids of alp and alp-zstd (FORMAT.md 4.1): fitstore-only.
 constexpr const char* k_zarr_alp_id = "fitstore_alp";
+constexpr const char* k_zarr_alp_zstd_id = "fitstore_alp_zstd";
+
 
 bool is_blosc(codec_id id) noexcept { return id == codec_id::blosc_lz4 || id == codec_id::blosc_zstd; }
 
 // The separate shuffle filter applies to zlib, zstd and lz4; blosc shuffles
 // inside its frame and "none" stores raw bytes (so they stay mappable).
 bool has_shuffle_filter(const codec_spec& spec) noexcept {
-    return spec.shuffle && !is_blosc(spec.id) && spec.id != codec_id::none && spec.id != codec_id::alp;
+    return spec.shuffle && !is_blosc(spec.id) && spec.id != codec_id::none && !is_float_codec(spec.id);
 }
 
 bool takes_levels(codec_id id) noexcept {
@@ -125,6 +128,7 @@ std::size_t encode_into(const codec_spec& spec, std::size_t item_size, const std
         case codec_id::blosc_zstd:
             return codecs::blosc_encode("zstd", level, spec.shuffle, item_size, raw, raw_bytes, out);
         case codec_id::alp: return codecs::alp_encode(item_size, raw, raw_bytes, out);
+        case codec_id::alp_zstd: return codecs::alp_zstd_encode(level, item_size, raw, raw_bytes, out);
         case codec_id::automatic: auto_is_not_a_chunk_codec();
     }
     throw usage_error("", "codec", "unknown codec id " + std::to_string(static_cast<int>(spec.id)));
@@ -147,6 +151,9 @@ void decode_raw(codec_id id, std::size_t item_size, const std::uint8_t* stored, 
         case codec_id::blosc_lz4:
         case codec_id::blosc_zstd: codecs::blosc_decode(stored, stored_bytes, raw, raw_bytes, site); return;
         case codec_id::alp: codecs::alp_decode(item_size, stored, stored_bytes, raw, raw_bytes, site); return;
+        case codec_id::alp_zstd:
+            codecs::alp_zstd_decode(item_size, stored, stored_bytes, raw, raw_bytes, site);
+            return;
         case codec_id::automatic: codecs::fail(site, "auto", "auto is not a stored codec");
     }
     throw format_error(site.path, site.field, "unknown codec id " + std::to_string(static_cast<int>(id)));
@@ -218,6 +225,8 @@ void too_large(const char* codec, std::size_t bytes, std::size_t limit) {
 }
 
 }  // namespace codecs
+
+bool is_float_codec(codec_id id) noexcept { return id == codec_id::alp || id == codec_id::alp_zstd; }
 
 std::string_view codec_name(codec_id id) noexcept {
     const auto i = static_cast<std::size_t>(id);
@@ -293,7 +302,7 @@ void validate_codec(const codec_spec& spec) {
     if (spec.id == codec_id::none && spec.shuffle) {
         throw usage_error("", "shuffle", "shuffle needs a compressor: codec none stores raw, mappable bytes");
     }
-    if ((spec.id == codec_id::alp || spec.id == codec_id::automatic) && spec.shuffle) {
+    if ((is_float_codec(spec.id) || spec.id == codec_id::automatic) && spec.shuffle) {
         throw usage_error("", "shuffle",
                           "codec " + std::string(r.name) +
                               " takes no shuffle: alp reads whole float values (a byte shuffle would scramble them)");
@@ -309,6 +318,7 @@ std::size_t encode_bound(const codec_spec& spec, std::size_t raw_bytes) {
         case codec_id::blosc_lz4:
         case codec_id::blosc_zstd: return codecs::blosc_bound(raw_bytes);
         case codec_id::alp: return codecs::alp_bound(raw_bytes);
+        case codec_id::alp_zstd: return codecs::alp_zstd_bound(raw_bytes);
         case codec_id::automatic: auto_is_not_a_chunk_codec();
     }
     return raw_bytes;
@@ -372,6 +382,7 @@ nlohmann::json zarr_compressor(const codec_spec& spec, std::size_t /*item_size*/
         // No numcodecs codec has this id: zarr-python refuses the array by name
         // ("codec not available: 'fitstore_alp'") instead of misreading it.
         case codec_id::alp: return {{"id", k_zarr_alp_id}, {"version", 1}};
+        case codec_id::alp_zstd: return {{"id", k_zarr_alp_zstd_id}, {"version", 1}, {"level", level}};
         case codec_id::automatic: return nullptr;
     }
     return nullptr;
@@ -444,8 +455,12 @@ codec_spec codec_from_zarr(const nlohmann::json& compressor, const nlohmann::jso
             throw format_error(path, "compressor.blocksize", "expected 0 or more, found " + std::to_string(blocksize));
         }
         return spec;
-    } else if (id == k_zarr_alp_id) {
-        spec.id = codec_id::alp;
+    } else if (id == k_zarr_alp_id || id == k_zarr_alp_zstd_id) {
+        spec.id = id == k_zarr_alp_id ? codec_id::alp : codec_id::alp_zstd;
+        if (spec.id == codec_id::alp_zstd) {
+            spec.level = zarr_int(compressor, "level", 1, path, "compressor");
+            require_range(spec.level, 1, 19, path, "compressor.level");
+        }
         if (shuffle_filter) throw format_error(path, "filters", "expected no shuffle filter before alp, found one");
         const int version = zarr_int(compressor, "version", 1, path, "compressor");
         require_range(version, 1, 1, path, "compressor.version");
@@ -456,8 +471,8 @@ codec_spec codec_from_zarr(const nlohmann::json& compressor, const nlohmann::jso
     } else {
         throw format_error(path, "compressor.id",
                            "unsupported compressor \"" + id +
-                               "\": fitstore decodes null, zlib, zstd, lz4, blosc (lz4 or zstd inside) and "
-                               "fitstore_alp");
+                               "\": fitstore decodes null, zlib, zstd, lz4, blosc (lz4 or zstd inside), "
+                               "fitstore_alp and fitstore_alp_zstd");
     }
     spec.shuffle = shuffle_filter;
     return spec;

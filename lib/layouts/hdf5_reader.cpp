@@ -233,7 +233,7 @@ private:
             throw format_error(m_path, field,
                                "expected shape " + shape_to_string(rec.shape) + ", found " + shape_to_string(found));
 
-        if (rec.codec.id == codec_id::alp) throw format_error(m_path, field + ".codec", k_alp_refused);
+        if (is_float_codec(rec.codec.id)) throw format_error(m_path, field + ".codec", alp_refused(rec.codec.id));
         info.kind = storage_for(rec);
         if (info.kind == storage::chunked) {
             // A foreign uncompressed array may be one chunk stored chunked.

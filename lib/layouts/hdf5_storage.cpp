@@ -18,6 +18,13 @@ storage storage_for(const array_record& rec) {
     return storage::chunked;
 }
 
+std::string alp_refused(codec_id id) {
+    const std::string name(codec_name(id));
+    return "codec " + name + " is not available in the hdf5 layout (no HDF5 filter decodes it, so h5py could not "
+           "read the dataset): use the directory or blob layout for " + name +
+           ", or another codec (e.g. --codec zstd:3)";
+}
+
 std::vector<H5Z_filter_t> pipeline_for(const codec_spec& spec) {
     std::vector<H5Z_filter_t> ids;
     if (spec.id == codec_id::none) return ids;
@@ -30,6 +37,7 @@ std::vector<H5Z_filter_t> pipeline_for(const codec_spec& spec) {
         case codec_id::blosc_zstd: ids.push_back(h5z::blosc_filter_id); break;
         case codec_id::none:
         case codec_id::alp:
+        case codec_id::alp_zstd:
         case codec_id::automatic: break;
     }
     return ids;
@@ -42,6 +50,7 @@ void set_filters(hid_t dcpl, const array_record& rec, const std::string& path, c
     switch (rec.codec.id) {
         case codec_id::none:
         case codec_id::alp:  // refused in begin()
+        case codec_id::alp_zstd:
         case codec_id::automatic: break;
         case codec_id::zlib: fail(H5Pset_deflate(dcpl, static_cast<unsigned>(level))); break;
         case codec_id::zstd: {

@@ -29,9 +29,8 @@ storage storage_for(const array_record& rec);
 
 // alp has no HDF5 filter that h5py or any other HDF5 reader could load, and the
 // layout promises that h5py reads every dataset: so it is refused, both ways.
-inline constexpr const char* k_alp_refused =
-    "codec alp is not available in the hdf5 layout (no HDF5 filter decodes it, so h5py could not read the "
-    "dataset): use the directory or blob layout for alp, or another codec (e.g. --codec zstd:3)";
+/// The message refusing the float codec `id` (alp, alp-zstd).
+std::string alp_refused(codec_id id);
 
 // The HDF5 filter ids of the pipeline for `spec`, in order.
 std::vector<H5Z_filter_t> pipeline_for(const codec_spec& spec);

@@ -43,7 +43,7 @@ public:
         // write; their data is written later from the caller's memory.
         std::vector<const array_record*> mappable;
         for (const auto& [key, rec] : skeleton.arrays) {
-            if (rec.codec.id == codec_id::alp) throw usage_error(m_path, dataset_field(key) + ".codec", k_alp_refused);
+            if (is_float_codec(rec.codec.id)) throw usage_error(m_path, dataset_field(key) + ".codec", alp_refused(rec.codec.id));
             // An HDF5 dataset cannot also be a group: "x" and "x/y" cannot both be arrays.
             for (auto slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1))
                 if (skeleton.arrays.count(key.substr(0, slash)) != 0)

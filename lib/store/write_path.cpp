@@ -47,10 +47,11 @@ std::string join_key(const std::string& prefix, const std::string& name) {
 codec_spec resolve_codec(const codec_spec& requested, bool named, const std::string& key, const any_array& array,
                          layout l) {
     const bool is_float = array.type() == dtype::float32 || array.type() == dtype::float64;
-    if (requested.id == codec_id::alp && !is_float) {
+    if (is_float_codec(requested.id) && !is_float) {
         if (named)
             throw usage_error("", "array_codecs." + key,
-                              "alp encodes float32 and float64 arrays only, this array is " +
+                              std::string(codec_name(requested.id)) +
+                                  " encodes float32 and float64 arrays only, this array is " +
                                   std::string(dtype_name(array.type())));
         return codecs::choose_codec(false, false, itemsize(array.type()), array.data(), array.nbytes());
     }

@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
             }
         }
     }
-    // alp: [flags, values x3, stored...] for decimals (ALP), full-precision
+    // alp: [flags, values x3, stored...], alp and alp-zstd, for decimals (ALP), full-precision
     // doubles (ALP-RD), special values (exceptions) and random bits (raw).
     for (unsigned item : {4u, 8u}) {
         for (unsigned kind = 0; kind < 4; ++kind) {
@@ -133,13 +133,16 @@ int main(int argc, char** argv) {
                     std::memcpy(&raw[i * item], &f, 4);
                 }
             }
-            std::vector<std::uint8_t> encoded;
-            encode_chunk(parse_codec("alp"), item, raw.data(), raw.size(), encoded);
-            std::string seed;
-            seed += static_cast<char>(item == 4 ? 1 : 0);
-            for (int k = 0; k < 3; ++k) seed += static_cast<char>(values >> (8 * k));
-            seed.append(encoded.begin(), encoded.end());
-            put(corpus / "alp" / ("seed-" + std::to_string(item) + "-" + std::to_string(kind)), seed);
+            for (const bool zstd : {false, true}) {
+                std::vector<std::uint8_t> encoded;
+                encode_chunk(parse_codec(zstd ? "alp-zstd" : "alp"), item, raw.data(), raw.size(), encoded);
+                std::string seed;
+                seed += static_cast<char>((item == 4 ? 1 : 0) | (zstd ? 2 : 0));
+                for (int k = 0; k < 3; ++k) seed += static_cast<char>(values >> (8 * k));
+                seed.append(encoded.begin(), encoded.end());
+                put(corpus / "alp" / ("seed-" + std::to_string(item) + "-" + std::to_string(kind) + (zstd ? "-zstd" : "")),
+                    seed);
+            }
         }
     }
     // A zarr group without a manifest (the foreign-zarr path of the directory reader).

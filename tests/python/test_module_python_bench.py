@@ -19,12 +19,15 @@ def test_python_bench_reports_every_case_and_target(tmp_path):
     report = json.loads(out.read_text())
     rows = report["sizes"]["1M"]["rows"]
     assert set(rows) >= {"fitstore_none", "fitstore_lz4", "fitstore_zstd1", "fitstore_zstd3", "joblib0",
-                         "joblib3", "joblib_lz4", "pickle", "numpy"}
+                         "joblib3", "joblib_lz4", "pickle", "numpy", "fitstore_alp", "fitstore_alp_zstd"}
     assert all(r["correct"] for r in rows.values())
     assert rows["fitstore_none"]["mmap_load_s"] > 0 and rows["joblib0"]["mmap_load_s"] > 0
     assert rows["fitstore_zstd1"]["bytes_on_disk"] < rows["fitstore_none"]["bytes_on_disk"]
+    # alp's 3-decimal data compresses (FORMAT.md 4.1); the alp targets are judged too.
+    assert rows["fitstore_alp"]["bytes_on_disk"] * 4 < rows["fitstore_none"]["bytes_on_disk"]
     names = [t["target"] for t in report["sizes"]["1M"]["targets"]]
-    assert len(names) == 7, names
+    assert len(names) == 10, names
+    assert any(n.startswith("alp ratio >= 4.5") for n in names), names
     assert "MET" in proc.stdout or "MISSED" in proc.stdout
 
 
