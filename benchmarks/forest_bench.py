@@ -12,8 +12,16 @@ model at once: summed RSS, summed PSS and the machine's used memory
 (MemTotal - MemAvailable) increase.
 
 Usage: /usr/bin/python3 benchmarks/forest_bench.py --cli build/apps/fitstore
-       [--samples 200000] [--trees 300] [--features 10] [--classes 2] [--out benchmarks/results/forest_bench.json]
+       [--samples 200000] [--trees 300] [--features 10] [--classes 2] [--flip-y 0.08]
+       [--cache DIR] [--out benchmarks/results/forest_bench.json]
 PYTHONPATH must hold the build tree's fitstore package (build/python).
+
+The defaults are the issue's full-size case: 300 fully grown trees on 200 000
+samples, over 500 MiB on disk (the label noise flip_y sets the tree size: 0.08
+gives about 0.7 GiB; 0.3 with 10 classes gave 15.6 MiB per tree). --cache DIR
+keeps the fitted forest (as a fitstore store) and its fit time, so a later run
+with the same settings skips the fit (10+ minutes on 2 cores) and measures
+dumps and loads only. The summary compares the figures with the issue's targets.
 """
 import argparse
 import json
@@ -37,13 +45,13 @@ def rss():
     return status("VmRSS")
 method, path, xpath = sys.argv[1:4]
 import numpy as np, joblib, pickle
-from fitstore import _sklearn_trees as trees
+import fitstore
 X = np.load(xpath)
 import sklearn.ensemble
 before = rss()
 t0 = time.perf_counter()
 if method.startswith("fitstore"):
-    est = trees.load_estimator(path, mmap_mode="r" if method.endswith("mmap") else None)
+    est = fitstore.load(path, mmap_mode="r" if method.endswith("mmap") else None)
 elif method.startswith("joblib"):
     est = joblib.load(path, mmap_mode="r" if method.endswith("mmap") else None)
 else:
@@ -89,6 +97,11 @@ def rollup(pid):
     return out
 
 
+def blocked_on_fifo(pid):
+    with open(f"/proc/{pid}/wchan") as f:
+        return f.read().strip() in ("wait_for_partner", "fifo_open")
+
+
 def drop_file_cache(path):
     """Evicts `path`'s pages (posix_fadvise DONTNEED) so every load starts cold-ish."""
     files = [path] if os.path.isfile(path) else [os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs]
@@ -98,17 +111,36 @@ def drop_file_cache(path):
         os.close(fd)
 
 
-def fit_and_dump(a, trees, joblib):
-    """Fits the forest, stores it every way; (tmp, paths, results, xpath, want)."""
-    from sklearn.datasets import make_classification
+def fitted_forest(a, X, y, fitstore):
+    """(forest, fit seconds): fitted here, or loaded from --cache when an earlier run fitted it."""
     from sklearn.ensemble import RandomForestClassifier
-    tmp = tempfile.mkdtemp(prefix="forest_bench_", dir=a.tmp)
-    X, y = make_classification(n_samples=a.samples, n_features=a.features, n_informative=a.features // 2,
-                               n_classes=a.classes, flip_y=0.3, random_state=0)
+    key = f"forest_{a.samples}x{a.features}_c{a.classes}_flip{a.flip_y}_t{a.trees}"
+    cached = os.path.join(a.cache, key) if a.cache else None
+    if cached and os.path.exists(os.path.join(cached, "fit.json")):
+        with open(os.path.join(cached, "fit.json")) as f:
+            fit_s = json.load(f)["fit_s"]
+        est = fitstore.load(os.path.join(cached, "model"))
+        print(f"fit: cached in {cached} (fitted in {fit_s:.1f} s)", flush=True)
+        return est, fit_s
     t0 = time.perf_counter()
     est = RandomForestClassifier(n_estimators=a.trees, n_jobs=a.jobs, random_state=0).fit(X, y)
-    est.n_jobs = None  # predict in one thread, as the loaders do
     fit_s = time.perf_counter() - t0
+    if cached:
+        os.makedirs(cached, exist_ok=True)
+        fitstore.dump(est, os.path.join(cached, "model"))
+        with open(os.path.join(cached, "fit.json"), "w") as f:
+            json.dump({"fit_s": fit_s}, f)
+    return est, fit_s
+
+
+def fit_and_dump(a, fitstore, joblib):
+    """Fits the forest (or takes it from --cache), stores it every way; (tmp, paths, results, xpath, want)."""
+    from sklearn.datasets import make_classification
+    tmp = tempfile.mkdtemp(prefix="forest_bench_", dir=a.tmp)
+    X, y = make_classification(n_samples=a.samples, n_features=a.features, n_informative=a.features // 2,
+                               n_classes=a.classes, flip_y=a.flip_y, random_state=0)
+    est, fit_s = fitted_forest(a, X, y, fitstore)
+    est.n_jobs = None  # predict in one thread, as the loaders do
     nodes = sum(t.tree_.node_count for t in est.estimators_)
     print(f"fit: {a.trees} trees on {a.samples} x {a.features} in {fit_s:.1f} s, {nodes} nodes", flush=True)
     Xq = X[:1000].copy()
@@ -121,14 +153,15 @@ def fit_and_dump(a, trees, joblib):
     want = est.predict(Xq)
 
     dumps = {
-        "fitstore none": lambda p: trees.dump_estimator(est, p, codec="none"),
-        "fitstore zstd:1": lambda p: trees.dump_estimator(est, p, codec="zstd:1"),
+        "fitstore none": lambda p: fitstore.dump(est, p, codec="none"),
+        "fitstore zstd:1": lambda p: fitstore.dump(est, p, codec="zstd:1"),
         "joblib 0": lambda p: joblib.dump(est, p, compress=0),
         "joblib 3": lambda p: joblib.dump(est, p, compress=3),
         "pickle": lambda p: pickle.dump(est, open(p, "wb"), protocol=pickle.HIGHEST_PROTOCOL),
     }
     paths, results = {}, {"conditions": {
-        "samples": a.samples, "features": a.features, "classes": a.classes, "trees": a.trees, "nodes": nodes, "fit_s": fit_s,
+        "samples": a.samples, "features": a.features, "classes": a.classes, "flip_y": a.flip_y, "trees": a.trees,
+        "nodes": nodes, "fit_s": fit_s,
         "load_average": os.getloadavg(), "cpus": os.cpu_count(),
         "note": "shared 2-core machine, other builds running; single runs, not medians"}, "methods": {}}
     for name, fn in dumps.items():
@@ -149,6 +182,8 @@ def main():
     ap.add_argument("--trees", type=int, default=300)
     ap.add_argument("--features", type=int, default=10)
     ap.add_argument("--classes", type=int, default=2)
+    ap.add_argument("--flip-y", type=float, default=0.08, help="label noise of make_classification (sets the tree size)")
+    ap.add_argument("--cache", default=None, help="folder keeping the fitted forest between runs")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=None)
     ap.add_argument("--tmp", default=None)
@@ -156,7 +191,7 @@ def main():
                                                   "measure the loads only")
     a = ap.parse_args()
     import joblib
-    from fitstore import _sklearn_trees as trees
+    import fitstore
 
     names = ["fitstore none", "fitstore zstd:1", "joblib 0", "joblib 3", "pickle"]
     if a.reuse:
@@ -164,12 +199,12 @@ def main():
         xpath = os.path.join(tmp, "X.npy")
         paths = {n: os.path.join(tmp, n.replace(" ", "_").replace(":", "")) for n in names}
         Xq = np.load(xpath)
-        want = trees.load_estimator(paths["fitstore none"], mmap_mode="r").predict(Xq)
+        want = fitstore.load(paths["fitstore none"], mmap_mode="r").predict(Xq)
         results = {"conditions": {"reused": tmp, "load_average": os.getloadavg(), "cpus": os.cpu_count(),
                                   "note": "shared 2-core machine, other builds running; single runs, not medians"},
                    "methods": {n: {"bytes": du(p)} for n, p in paths.items()}}
     else:
-        tmp, paths, results, xpath, want = fit_and_dump(a, trees, joblib)
+        tmp, paths, results, xpath, want = fit_and_dump(a, fitstore, joblib)
     loads = [("fitstore none", "fitstore none"), ("fitstore none mmap", "fitstore none"),
              ("fitstore zstd:1", "fitstore zstd:1"), ("joblib 0", "joblib 0"), ("joblib 0 mmap", "joblib 0"),
              ("joblib 3", "joblib 3"), ("pickle", "pickle")]
@@ -218,7 +253,9 @@ def main():
                                               stdout=subprocess.PIPE, text=True))
                 flags.append(flag)
         if method.startswith("C++"):
-            time.sleep(6)
+            # Loaded and validated once each CLI blocks opening its FIFO.
+            while not all(blocked_on_fifo(p.pid) for p in procs):
+                time.sleep(0.1)
         else:
             while not all(os.path.exists(f) for f in flags):
                 time.sleep(0.1)
@@ -238,12 +275,39 @@ def main():
         print(f"4 x {method:20s} RSS sum {rss_sum / 2**20:8.1f} MiB  PSS sum {pss_sum / 2**20:8.1f} MiB  "
               f"used memory +{used / 2**20:8.1f} MiB  (RSS each {[round(s['rss'] / 2**20) for s in stats]})", flush=True)
 
+    results["targets"] = targets(results)
     if a.out:
         with open(a.out, "w") as f:
             json.dump(results, f, indent=1)
     if not a.reuse:
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def targets(results):
+    """The issue's three targets from the measured figures, printed and returned."""
+    m, four = results["methods"], results.get("four_loaders", {})
+    out = {}
+
+    def total(name):
+        return m[name]["load_s"] + m[name]["first_predict_s"]
+    if "fitstore none mmap" in m and "joblib 0" in m:
+        out["python mmap load + first predict speedup vs joblib 0 (target >= 10)"] = total("joblib 0") / total("fitstore none mmap")
+    if "C++ predict --mmap r" in m and "joblib 0" in m:
+        out["C++ predict --mmap r (whole process) speedup vs joblib 0 load + predict (target >= 10)"] = \
+            total("joblib 0") / m["C++ predict --mmap r"]["load_plus_first_predict_s"]
+    for method in ("fitstore none mmap", "C++ mmap r"):
+        if method in four:
+            f = four[method]
+            one = f["rss_each"][0]
+            out[f"4 x {method}: PSS sum / one loader's RSS (target < 1.3)"] = f["pss_sum"] / one
+            out[f"4 x {method}: used memory increase / one loader's RSS (target < 1.3)"] = f["used_memory_increase"] / one
+    if "fitstore zstd:1" in m and "joblib 3" in m and "dump_s" in m.get("joblib 3", {}):
+        out["zstd:1 dump speedup vs joblib compress=3 (target >= 5)"] = m["joblib 3"]["dump_s"] / m["fitstore zstd:1"]["dump_s"]
+        out["zstd:1 size / joblib compress=3 size (target <= 1.10)"] = m["fitstore zstd:1"]["bytes"] / m["joblib 3"]["bytes"]
+    for k, v in out.items():
+        print(f"target: {k}: {v:.2f}", flush=True)
+    return out
 
 
 if __name__ == "__main__":

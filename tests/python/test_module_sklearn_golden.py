@@ -8,17 +8,15 @@ schema too: `fitstore predict` (C++) gives the same labels and values within 1e-
 import os
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-import sklearn
 
 import fitstore
+import golden_common
 
-FOLDER = os.path.join(os.environ.get("FITSTORE_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data")),
-                      "sklearn-1.2")
+FOLDER = golden_common.folder("sklearn-1.2")
 EXPECTED = fitstore.load(os.path.join(FOLDER, "expected.fitstore"))
 CASES = sorted(k for k in EXPECTED if k != "sklearn_version")
 CLASSES = {"svc": "SVC", "nu_svc": "NuSVC", "svr": "SVR", "nu_svr": "NuSVR", "one_class_svm": "OneClassSVM",
@@ -28,10 +26,7 @@ CLASSES = {"svc": "SVC", "nu_svc": "NuSVC", "svr": "SVR", "nu_svr": "NuSVR", "on
 
 
 def store(case):
-    for ext in ("", ".fitstore", ".h5"):
-        if os.path.exists(os.path.join(FOLDER, case + ext)):
-            return os.path.join(FOLDER, case + ext)
-    raise FileNotFoundError(case)
+    return golden_common.store(FOLDER, case)
 
 
 def test_golden_stores_cover_every_adapter():
@@ -44,25 +39,14 @@ def test_golden_stores_cover_every_adapter():
 @pytest.mark.parametrize("mmap_mode", [None, "r"])
 def test_golden_store_predicts_what_scikit_learn_1_2_computed(case, mmap_mode):
     want = EXPECTED[case]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error" if sklearn.__version__.startswith("1.2.") else "default")
-        est = fitstore.load(store(case), mmap_mode=mmap_mode)
-    prefix = max((k for k in CLASSES if case.startswith(k + "_")), key=len)
-    assert type(est).__name__ == CLASSES[prefix]
+    est = golden_common.load(FOLDER, case, mmap_mode)
+    golden_common.assert_class(est, case, CLASSES)
     X = sp.csr_matrix(want["X"]) if want["sparse"] else want["X"]
     compared = 0
     for method, value in want.items():
         if method in ("X", "sparse"):
             continue
-        got = getattr(est, method)(X)
-        if isinstance(value, list):
-            assert [str(v) for v in got] == value, (case, method)
-        else:
-            assert got.dtype == value.dtype and got.shape == value.shape, (case, method)
-            if sklearn.__version__.startswith("1.2."):
-                assert got.tobytes() == value.tobytes(), (case, method)
-            else:
-                assert np.allclose(got, value, rtol=1e-12, atol=1e-12), (case, method)
+        golden_common.assert_same(getattr(est, method)(X), value, (case, method))
         compared += 1
     assert compared >= 1
 

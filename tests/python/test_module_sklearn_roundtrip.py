@@ -85,13 +85,20 @@ def test_cases_cover_every_supported_type():
         for obj in [est] + [s for _, s in getattr(est, "steps", [])]:
             classes.add(f"{type(obj).__module__}.{type(obj).__qualname__}")
     assert classes == SUPPORTED
-    registered = set(fitstore.sklearn.registered_types().values())
-    assert registered == {"sklearn.svm.SVC", "sklearn.svm.NuSVC", "sklearn.svm.SVR", "sklearn.svm.NuSVR",
-                          "sklearn.svm.OneClassSVM", "sklearn.svm.LinearSVC",
-                          "sklearn.linear_model.LogisticRegression", "sklearn.linear_model.LinearRegression",
-                          "sklearn.linear_model.Ridge", "sklearn.preprocessing.StandardScaler",
-                          "sklearn.preprocessing.MinMaxScaler", "sklearn.decomposition.PCA",
-                          "sklearn.pipeline.Pipeline"}
+    # Trees, forests and neighbours (one stored type per family) are covered by test_module_trees_*.py.
+    trees = {"sklearn.tree.DecisionTreeClassifier", "sklearn.tree.DecisionTreeRegressor",
+             "sklearn.ensemble.RandomForestClassifier", "sklearn.ensemble.RandomForestRegressor",
+             "sklearn.ensemble.ExtraTreesClassifier", "sklearn.ensemble.ExtraTreesRegressor",
+             "sklearn.neighbors.KNeighborsClassifier", "sklearn.neighbors.KNeighborsRegressor"}
+    registered = set()
+    for classes in fitstore.sklearn.registered_types().values():
+        registered |= {classes} if isinstance(classes, str) else set(classes)
+    assert registered == trees | {"sklearn.svm.SVC", "sklearn.svm.NuSVC", "sklearn.svm.SVR", "sklearn.svm.NuSVR",
+                                  "sklearn.svm.OneClassSVM", "sklearn.svm.LinearSVC",
+                                  "sklearn.linear_model.LogisticRegression", "sklearn.linear_model.LinearRegression",
+                                  "sklearn.linear_model.Ridge", "sklearn.preprocessing.StandardScaler",
+                                  "sklearn.preprocessing.MinMaxScaler", "sklearn.decomposition.PCA",
+                                  "sklearn.pipeline.Pipeline"}
 
 
 @pytest.mark.parametrize("layout", list(LAYOUTS))

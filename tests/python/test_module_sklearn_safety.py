@@ -218,7 +218,7 @@ def test_mutated_params_never_crash(tmp_path):
             try:
                 loaded = fitstore.load(store)
             except (fitstore.FormatError, fitstore.UnsupportedTypeError) as e:
-                assert str(e).startswith("fitstore: root."), str(e)
+                assert str(e).startswith(f"fitstore: {store}: root."), str(e)  # the file, then the field
                 outcomes["refused"] += 1
                 continue
             try:
@@ -232,9 +232,9 @@ def test_mutated_params_never_crash(tmp_path):
 
 def test_unsupported_estimators_are_refused_when_dumping(tmp_path):
     with pytest.raises(fitstore.UnsupportedTypeError,
-                       match=r"value: no scikit-learn adapter for sklearn.tree._classes.DecisionTreeClassifier; "
+                       match=r"value: no scikit-learn adapter for sklearn.tree._classes.ExtraTreeClassifier; "
                              r"fitstore stores .*sklearn.svm.SVC.*register_adapter"):
-        fitstore.dump(tree.DecisionTreeClassifier().fit(X, Y), str(tmp_path / "t"))
+        fitstore.dump(tree.ExtraTreeClassifier().fit(X, Y), str(tmp_path / "t"))
     with pytest.raises(fitstore.UnsupportedTypeError, match=r"this sklearn.svm.SVC is not fitted"):
         fitstore.dump(svm.SVC(), str(tmp_path / "u"))
     with pytest.raises(fitstore.UnsupportedTypeError, match=r"SVC.kernel: a builtins.function cannot be stored"):
@@ -242,8 +242,8 @@ def test_unsupported_estimators_are_refused_when_dumping(tmp_path):
     passthrough = pipeline.Pipeline([("a", "passthrough"), ("b", svm.SVC())]).fit(X, Y)
     with pytest.raises(fitstore.UnsupportedTypeError, match=r"step 'a' is 'passthrough'"):
         fitstore.dump(passthrough, str(tmp_path / "p"))
-    with pytest.raises(fitstore.UnsupportedTypeError, match=r"value\['m'\]: no scikit-learn adapter for .*DecisionTree"):
-        fitstore.dumps({"m": tree.DecisionTreeClassifier().fit(X, Y)})
+    with pytest.raises(fitstore.UnsupportedTypeError, match=r"value\['m'\]: no scikit-learn adapter for .*ExtraTreeClassifier"):
+        fitstore.dumps({"m": tree.ExtraTreeClassifier().fit(X, Y)})
 
 
 def test_estimators_inside_python_values(tmp_path):
@@ -322,7 +322,14 @@ def test_no_pickle_in_the_bridge():
     files = [f for f in sorted(os.listdir(folder)) if f.endswith(".py")]
     assert len(files) >= 6
     for name in files:
-        found = code.search(open(os.path.join(folder, name)).read())
+        text = open(os.path.join(folder, name)).read()
+        if name == "_trees.py":
+            # The one exception: scikit-learn 1.2's Cython Tree takes its nodes only through
+            # __setstate__, called once on a Tree the adapter constructed, with a dict it built
+            # from checked node columns (no pickle data is read or written).
+            assert text.count("__setstate__(") == 1 and "tree.__setstate__(state)" in text
+            text = text.replace("tree.__setstate__(state)", "")
+        found = code.search(text)
         assert found is None, (name, found)
     # A constructor's name never comes from the file: the only dynamic import names a constant.
     base = open(os.path.join(folder, "_base.py")).read()

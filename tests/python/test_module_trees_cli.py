@@ -1,6 +1,6 @@
 """C++ `fitstore predict` on trees, forests and k-nearest-neighbours that
-scikit-learn fitted and fitstore's sklearn adapters saved (FORMAT.md sections
-12-13): regressors on diabetes within 1e-12 (a single tree exactly), copied and
+scikit-learn fitted and fitstore.dump saved through the sklearn bridge
+(FORMAT.md sections 12-13): regressors on diabetes within 1e-12 (a single tree exactly), copied and
 mapped; a KD-tree KNN's labels; the classifiers are in
 test_module_trees_cli_classifiers.py. `fitstore inspect`
 summarises a forest; damaged node tables are refused with the field named.
@@ -15,8 +15,9 @@ from sklearn.ensemble import ExtraTreesRegressor, RandomForestClassifier, Random
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.tree import DecisionTreeRegressor
 
+import fitstore
 from fitstore import _core as core
-from fitstore import _sklearn_trees as trees
+from fitstore.sklearn._registry import save_node
 from svm_schema import rows, run, write_csv
 from trees_common import queries, tmp  # noqa: F401 (tmp is a fixture)
 
@@ -37,7 +38,8 @@ def test_regressors_match_sklearn(tmp):
         est = make().fit(X, y)
         want = est.predict(Xq)
         for layout, name in [("directory", "r"), ("blob", "r.fitstore")]:
-            path = trees.dump_estimator(est, os.path.join(tmp, f"diabetes_{i}_{name}"), layout=layout)
+            path = os.path.join(tmp, f"diabetes_{i}_{name}")
+            fitstore.dump(est, path, layout=layout)
             for mmap in ["none", "r"]:
                 got = rows(run("predict", path, "--data", csv, "--mmap", mmap).stdout, len(Xq))[:, 0]
                 what = f"{type(est).__name__} #{i} {layout} mmap={mmap}"
@@ -52,7 +54,8 @@ def test_kd_tree_knn_labels_match(tmp):
     Xq = queries(X)
     csv = write_csv(os.path.join(tmp, "bc_kd.csv"), Xq)
     est = KNeighborsClassifier(n_neighbors=5, algorithm="kd_tree").fit(X, y)
-    path = trees.dump_estimator(est, os.path.join(tmp, "kd"))
+    path = os.path.join(tmp, "kd")
+    fitstore.dump(est, path)
     labels = run("predict", path, "--data", csv).stdout.split()
     assert labels == [str(v) for v in est.predict(Xq)]
     proba = rows(run("predict", path, "--data", csv, "--proba").stdout, len(Xq))
@@ -62,7 +65,8 @@ def test_kd_tree_knn_labels_match(tmp):
 def test_inspect_summarises_a_forest(tmp):
     X, y = datasets.load_iris(return_X_y=True)
     est = RandomForestClassifier(n_estimators=9, random_state=3).fit(X, y)
-    path = trees.dump_estimator(est, os.path.join(tmp, "forest_inspect"))
+    path = os.path.join(tmp, "forest_inspect")
+    fitstore.dump(est, path)
     text = run("inspect", path).stdout
     nodes = sum(t.tree_.node_count for t in est.estimators_)
     depth = max(t.tree_.max_depth for t in est.estimators_)
@@ -75,7 +79,7 @@ def test_damaged_node_tables_are_refused(tmp):
     X, y = datasets.load_iris(return_X_y=True)
     est = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
     csv = write_csv(os.path.join(tmp, "iris_small.csv"), X[:5])
-    kind, version, params, arrays, children = trees.to_tree(est)
+    kind, version, params, arrays, children = save_node(est, "root")
 
     def store(name, mutate):
         a = {k: v.copy() for k, v in arrays}
@@ -108,7 +112,7 @@ def test_damaged_node_tables_are_refused(tmp):
 
 def test_knn_damaged_labels_are_refused(tmp):
     X, y = datasets.load_iris(return_X_y=True)
-    kind, version, params, arrays, children = trees.to_tree(KNeighborsClassifier().fit(X, y))
+    kind, version, params, arrays, children = save_node(KNeighborsClassifier().fit(X, y), "root")
     a = dict(arrays)
     a["y"] = a["y"].copy()
     a["y"][7] = 3

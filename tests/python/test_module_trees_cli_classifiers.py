@@ -1,6 +1,6 @@
 """Classifiers: C++ `fitstore predict` on trees, forests and k-nearest-neighbours that
-scikit-learn fitted and fitstore's sklearn adapters saved (FORMAT.md sections
-12-13), on iris, digits and breast_cancer: labels identical to scikit-learn's,
+scikit-learn fitted and fitstore.dump saved through the sklearn bridge
+(FORMAT.md sections 12-13), on iris, digits and breast_cancer: labels identical to scikit-learn's,
 probabilities within 1e-12, in every layout, copied and mapped.
 """
 import os
@@ -13,7 +13,7 @@ from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.tree import DecisionTreeClassifier
 
-from fitstore import _sklearn_trees as trees
+import fitstore
 from svm_schema import rows, run, write_csv
 from trees_common import queries, tmp  # noqa: F401 (tmp is a fixture)
 
@@ -37,7 +37,8 @@ def test_classifiers_match_sklearn(tmp, data):
         # Every layout; copied once, mapped in each (the regressor file covers blob copied).
         for layout, name, mmap in [("directory", "m", "none"), ("directory", "m", "r"), ("hdf5", "m.h5", "r"),
                                    ("blob", "m.fitstore", "r")]:
-            path = trees.dump_estimator(est, os.path.join(tmp, f"{data}_{i}_{name}"), layout=layout)
+            path = os.path.join(tmp, f"{data}_{i}_{name}")
+            fitstore.dump(est, path, layout=layout)
             what = f"{data} {type(est).__name__} #{i} {layout} mmap={mmap}"
             labels = run("predict", path, "--data", csv, "--mmap", mmap).stdout.split()
             assert labels == [str(v) for v in want_labels], what

@@ -162,7 +162,10 @@ def load(filename, *, mmap_mode=None, verify=False, threads=0, return_report=Fal
         raise UsageError(f"fitstore: mmap_mode: {mmap_mode!r} is not None, 'r', 'c' or 'r+'", field="mmap_mode")
     _check_exists(path)
     tree, report, _manifest = _call(_core.read_store, path, _MMAP_MODES[mmap_mode], bool(verify), int(threads))
-    value = _mapping.from_tree(tree, read_only=(mmap_mode == "r"))
+    try:
+        value = _mapping.from_tree(tree, read_only=(mmap_mode == "r"))
+    except Error as e:
+        raise _errors.with_path(e, path) from None
     _report_unmapped(path, mmap_mode, report)
     return (value, report) if return_report else value
 

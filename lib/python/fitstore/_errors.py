@@ -25,6 +25,16 @@ class Error(Exception):
         self.field = field
 
 
+def with_path(e, path):
+    """`e` naming the store's path as the C++ messages do ("fitstore: <file>: <field>: ..."):
+    errors raised while rebuilding a loaded value (adapters, FORMAT.md 9) know the field only."""
+    if e.path or isinstance(e, FileError):
+        return e
+    message = str(e)
+    rest = message[len("fitstore: "):] if message.startswith("fitstore: ") else message
+    return type(e)(f"fitstore: {path}: {rest}", path=path, field=e.field)
+
+
 class FormatError(Error, ValueError):
     """The store is malformed, damaged or hostile."""
 

@@ -427,6 +427,40 @@ class Adapter:
                 continue
             setattr(est, attr, value)
 
+    def variants(self):
+        """The adapters that save estimators of this stored type: this one (a
+        FamilyAdapter has one per scikit-learn class)."""
+        return (self,)
+
+
+class FamilyAdapter(Adapter):
+    """One stored type shared by several scikit-learn classes (trees, forests and
+    neighbours, FORMAT.md 12-13: the class is the param `sklearn_class`, the task the
+    param `task`, so one C++ type reads them all). It holds one member Adapter per
+    class, all with this type_name; saving finds the member by the estimator's class,
+    loading by member_for(reader), which subclasses implement from the stored params
+    (a fixed table: never an import of a stored name)."""
+
+    def __init__(self, type_name, version, members):
+        self.type_name = type_name
+        self.version = version
+        self.members = {m.sklearn_class: m for m in members}
+        if not self.members or any(m.type_name != type_name for m in members):
+            raise ValueError(f"fitstore.sklearn.FamilyAdapter {type_name!r}: members must share its type_name")
+        self.sklearn_class = ", ".join(self.members)
+
+    def variants(self):
+        return tuple(self.members.values())
+
+    def member_for(self, r):
+        raise NotImplementedError
+
+    def save(self, est, where):
+        raise TypeError("a FamilyAdapter saves through its members (variants())")
+
+    def load(self, r):
+        return self.member_for(r).load(r)
+
 
 def installed_version():
     import sklearn

@@ -26,8 +26,8 @@ def _load_builtins():
     if _BUILTINS_LOADED:
         return
     _BUILTINS_LOADED = True
-    from . import _linear, _pipeline, _preprocessing, _svm
-    for module in (_svm, _linear, _preprocessing, _pipeline):
+    from . import _linear, _pipeline, _preprocessing, _svm, _trees
+    for module in (_svm, _linear, _preprocessing, _pipeline, _trees):
         for adapter in module.ADAPTERS:
             register_adapter(adapter)
 
@@ -38,9 +38,13 @@ def register_adapter(adapter, replace=False):
     if not isinstance(adapter, Adapter):
         raise TypeError(f"fitstore.sklearn.register_adapter: expected an Adapter instance, found "
                         f"{type(adapter).__name__}")
-    for attr in ("type_name", "sklearn_class"):
-        if not isinstance(getattr(adapter, attr), str) or not getattr(adapter, attr):
-            raise ValueError(f"fitstore.sklearn.register_adapter: adapter.{attr} must be a non-empty str")
+    for a in (adapter,) + tuple(adapter.variants()):
+        for attr in ("type_name", "sklearn_class"):
+            if not isinstance(getattr(a, attr), str) or not getattr(a, attr):
+                raise ValueError(f"fitstore.sklearn.register_adapter: adapter.{attr} must be a non-empty str")
+        if a.type_name != adapter.type_name:
+            raise ValueError(f"fitstore.sklearn.register_adapter: variant {a.sklearn_class} has type "
+                             f"{a.type_name!r}, not {adapter.type_name!r}")
     if adapter.type_name in _BY_TYPE and not replace and _BY_TYPE[adapter.type_name] is not adapter:
         raise ValueError(f"fitstore.sklearn.register_adapter: type {adapter.type_name!r} already has an adapter "
                          f"(pass replace=True to replace it)")
@@ -48,9 +52,15 @@ def register_adapter(adapter, replace=False):
 
 
 def registered_types():
-    """{stored type name: scikit-learn public class name} of every adapter."""
+    """{stored type name: scikit-learn public class name} of every adapter; a type
+    several classes share (FamilyAdapter: trees, forests, neighbours) maps to the
+    tuple of its classes."""
     _load_builtins()
-    return {t: a.sklearn_class for t, a in sorted(_BY_TYPE.items())}
+    out = {}
+    for t, a in sorted(_BY_TYPE.items()):
+        members = tuple(a.variants())
+        out[t] = a.sklearn_class if members == (a,) else tuple(m.sklearn_class for m in members)
+    return out
 
 
 def adapter_for_type(type_name):
@@ -67,7 +77,7 @@ def is_estimator(value):
 def adapter_for_estimator(est, where):
     _load_builtins()
     cls = type(est)
-    for adapter in _BY_TYPE.values():
+    for adapter in [v for a in _BY_TYPE.values() for v in a.variants()]:
         if adapter.sklearn_class.rsplit(".", 1)[-1] != cls.__name__:
             continue  # no import of other adapters' modules
         try:
@@ -77,7 +87,7 @@ def adapter_for_estimator(est, where):
             continue
     raise UnsupportedTypeError(
         f"fitstore: {where}: no scikit-learn adapter for {cls.__module__}.{cls.__qualname__}; "
-        f"fitstore stores {', '.join(sorted(set(a.sklearn_class for a in _BY_TYPE.values())))} "
+        f"fitstore stores {', '.join(sorted(set(v.sklearn_class for a in _BY_TYPE.values() for v in a.variants())))} "
         f"(never by pickle); for your own estimator subclass fitstore.sklearn.Adapter and call "
         f"fitstore.sklearn.register_adapter(adapter)", field=where)
 
