@@ -73,6 +73,15 @@ std::size_t chunk_count(const array_record& rec) {
     return n;
 }
 
+std::optional<std::size_t> chunk_count_within(const array_record& rec, std::size_t limit) {
+    std::size_t n = 1;
+    for (std::size_t g : rec.chunk_grid()) {
+        if (g != 0 && n > limit / g) return std::nullopt;
+        n *= g;
+    }
+    return n;
+}
+
 std::string hex64(std::uint64_t v) {
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
@@ -374,14 +383,11 @@ public:
 
     // The chunk grid must be small enough to describe (the chunk list must then match it exactly).
     std::size_t chunk_count(const array_record& a, const std::string& field) const {
-        std::size_t n_chunks = 1;
-        for (std::size_t g : a.chunk_grid()) {
-            if (g != 0 && n_chunks > manifest_limits::max_chunks_per_array / g)
-                fail(field + ".chunk_shape", "more than " + std::to_string(manifest_limits::max_chunks_per_array) +
-                                                 " chunks");
-            n_chunks *= g;
-        }
-        return n_chunks;
+        const std::optional<std::size_t> n = detail::chunk_count_within(a, manifest_limits::max_chunks_per_array);
+        if (!n)
+            fail(field + ".chunk_shape", "more than " + std::to_string(manifest_limits::max_chunks_per_array) +
+                                             " chunks");
+        return *n;
     }
 
     // One entry of an array's chunk list (`f` is "arrays.KEY.chunks[i]").

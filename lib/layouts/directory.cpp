@@ -259,14 +259,10 @@ private:
 
     // One chunk record per chunk of the grid: the file's size, or absent (zeros).
     void scan_chunks(array_record& rec, const std::string& file, bool zero_fill) const {
-        std::size_t n = 1;
-        for (std::size_t g : rec.chunk_grid()) {
-            if (g != 0 && n > manifest_limits::max_chunks_per_array / g)
-                throw format_error(file, "chunks", "too many chunks");
-            n *= g;
-        }
-        rec.chunks.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
+        const std::optional<std::size_t> n = chunk_count_within(rec, manifest_limits::max_chunks_per_array);
+        if (!n) throw format_error(file, "chunks", "too many chunks");
+        rec.chunks.resize(*n);
+        for (std::size_t i = 0; i < *n; ++i) {
             const std::string relative = chunk_path(rec, i);
             struct stat st {};
             if (::fstatat(m_dirfd, relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {

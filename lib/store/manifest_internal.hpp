@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 
 #include "fitstore/manifest.hpp"
@@ -22,6 +23,9 @@ std::string zarr_chunk_key(const shape_t& index);
 shape_t chunk_index(const shape_t& grid, std::size_t n);
 /// Number of chunks of `rec` (the product of its chunk grid; 1 for a 0-d array).
 std::size_t chunk_count(const array_record& rec);
+/// The same for a record read from a file: nullopt when it exceeds `limit`
+/// (manifest_limits::max_chunks_per_array), before the product can overflow.
+std::optional<std::size_t> chunk_count_within(const array_record& rec, std::size_t limit);
 /// The manifest JSON of one array record (`with_offsets`: chunk offsets too, as the blob records them).
 nlohmann::json array_to_json(const array_record& rec, bool with_offsets);
 /// `v` as 16 lower-case hex digits (checksums in the manifest and in messages).
