@@ -6,10 +6,12 @@
 #include <map>
 #include <optional>
 
+#include "codecs/chunk_encoding.hpp"
 #include "fitstore/errors.hpp"
 #include "fitstore/store.hpp"
 #include "io/http_client.hpp"
 #include "io/pipelined_hash.hpp"
+#include "io/xxh3.hpp"
 #include "layouts/remote/remote_store.hpp"
 #include "store/engine.hpp"
 #include "store/manifest_internal.hpp"
@@ -114,20 +116,29 @@ void scatter_block(const std::uint8_t* chunk, const array_record& rec, const sha
     }
 }
 
+/// A chunk read on the reading thread (HDF5's), to be decoded on a worker.
+struct fetched_chunk {
+    codecs::chunk_encoding encoding;
+    std::vector<std::uint8_t> bytes;
+};
+
 /// Reads, decodes and verifies chunk `i` into `dst` (the whole array's buffer).
-/// `stored` holds the chunk's stored bytes when the caller already fetched them.
+/// `fetched` holds the chunk when the caller already read it.
 /// `on_caller_thread`: not running on the pool, so it may hand work to the pool and wait.
 void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std::uint8_t* dst,
-                  std::vector<std::uint8_t>* stored, bool on_caller_thread = false) {
+                  fetched_chunk* fetched, bool on_caller_thread = false) {
     const std::string& path = ctx.reader.path();
     const std::size_t chunk_raw = rec.chunk_raw_bytes();
     const std::size_t item = rec.item_size();
     if (!rec.chunks[i].present) return;  // missing zarr chunk: the zero fill stays
+    const codecs::chunk_encoding encoding = fetched ? fetched->encoding : ctx.reader.chunk_encoding(rec, i);
     std::vector<std::uint8_t> local;
-    auto fetch = [&]() -> std::vector<std::uint8_t>& {
-        if (stored) return *stored;
-        ctx.reader.read_chunk(rec, i, local);
-        return local;
+    // The chunk's stored bytes, decoded into `out` (chunk_raw bytes).
+    auto decode_into = [&](std::uint8_t* out) {
+        if (!fetched) ctx.reader.read_chunk(rec, i, local);
+        const std::vector<std::uint8_t>& bytes = fetched ? fetched->bytes : local;
+        codecs::decode_chunk(encoding, item, bytes.data(), bytes.size(), out, chunk_raw, path,
+                             detail::chunk_field(rec, i));
     };
     if (detail::chunks_along_axis0(rec)) {
         const detail::chunk_span span = detail::axis0_chunk_span(rec, i);
@@ -135,19 +146,15 @@ void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std
         std::uint8_t* out = dst + span.offset;
         bool hashed = false;
         if (length == chunk_raw) {
-            if (rec.codec.id == codec_id::none && !stored) {
+            if (encoding.codec.id == codec_id::none && !fetched) {
                 hashed = on_caller_thread && read_hashing_in_segments(ctx, rec, i, out, length);
                 if (!hashed) ctx.reader.read_chunk_into(rec, i, out, length);
             } else {
-                auto& bytes = fetch();
-                decode_chunk(rec.codec, item, bytes.data(), bytes.size(), out, chunk_raw, path,
-                             detail::chunk_field(rec, i));
+                decode_into(out);
             }
         } else {
             std::vector<std::uint8_t> scratch(chunk_raw);
-            auto& bytes = fetch();
-            decode_chunk(rec.codec, item, bytes.data(), bytes.size(), scratch.data(), chunk_raw, path,
-                         detail::chunk_field(rec, i));
+            decode_into(scratch.data());
             std::memcpy(out, scratch.data(), length);
         }
         if (!hashed) check_hash(rec, i, out, length, path);
@@ -157,9 +164,7 @@ void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std
     }
     // General N-d chunk grid (zarr groups written by other tools).
     std::vector<std::uint8_t> scratch(chunk_raw);
-    auto& bytes = fetch();
-    decode_chunk(rec.codec, item, bytes.data(), bytes.size(), scratch.data(), chunk_raw, path,
-                 detail::chunk_field(rec, i));
+    decode_into(scratch.data());
     if (rec.big_endian) byteswap_inplace(scratch.data(), chunk_raw / item, item);
     check_bools(rec, scratch.data(), chunk_raw, path);
     std::vector<std::uint8_t> gathered;
@@ -225,9 +230,10 @@ void read_chunks(read_context& ctx, const array_record& rec, std::uint8_t* dst) 
         }
         // The back end reads on this thread only (HDF5); decoding runs on the pool.
         if (!rec.chunks[i].present) continue;
-        auto bytes = std::make_shared<std::vector<std::uint8_t>>();
-        ctx.reader.read_chunk(rec, i, *bytes);
-        window.push(ctx.pool().submit([&ctx, &rec, i, dst, bytes] { finish_chunk(ctx, rec, i, dst, bytes.get()); }));
+        auto chunk = std::make_shared<fetched_chunk>();
+        chunk->encoding = ctx.reader.chunk_encoding(rec, i);
+        ctx.reader.read_chunk(rec, i, chunk->bytes);
+        window.push(ctx.pool().submit([&ctx, &rec, i, dst, chunk] { finish_chunk(ctx, rec, i, dst, chunk.get()); }));
     }
     while (!window.empty()) window.pop();
 }

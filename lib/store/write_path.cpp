@@ -7,11 +7,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "codecs/chunk_encoding.hpp"
 #include "codecs/codec_choice.hpp"
 #include "fitstore/errors.hpp"
 #include "fitstore/store.hpp"
 #include "io/http_client.hpp"
 #include "io/pipelined_hash.hpp"
+#include "io/xxh3.hpp"
 #include "layouts/remote/remote_store.hpp"
 #include "store/engine.hpp"
 #include "store/layout_registry.hpp"
@@ -146,26 +148,27 @@ struct encoded_chunk {
     std::uint64_t hash = 0;
 };
 
-encoded_chunk encode_one(const array_record& rec, const std::uint8_t* base, std::size_t i) {
+encoded_chunk encode_one(const array_record& rec, const codecs::chunk_encoding& encoding, const std::uint8_t* base,
+                         std::size_t i) {
     const detail::chunk_span span = detail::axis0_chunk_span(rec, i);
     const std::size_t chunk_raw = rec.chunk_raw_bytes();
     encoded_chunk out;
     out.hash = xxh3_64(base + span.offset, span.length);
     if (span.length == chunk_raw) {
-        encode_chunk(rec.codec, rec.item_size(), base + span.offset, span.length, out.bytes);
+        codecs::encode_chunk(encoding, rec.item_size(), base + span.offset, span.length, out.bytes);
     } else {
         // zarr and HDF5 both store edge chunks padded to the full chunk shape.
         std::vector<std::uint8_t> padded(chunk_raw, 0);
         if (span.length) std::memcpy(padded.data(), base + span.offset, span.length);
-        encode_chunk(rec.codec, rec.item_size(), padded.data(), chunk_raw, out.bytes);
+        codecs::encode_chunk(encoding, rec.item_size(), padded.data(), chunk_raw, out.bytes);
     }
     return out;
 }
 
 /// Chunks encoded on the pool, handed to the back end in order from this thread.
 /// Returns the stored bytes.
-std::uint64_t write_encoded_chunks(layout_writer& writer, array_record& rec, const std::uint8_t* base,
-                                   thread_pool& pool) {
+std::uint64_t write_encoded_chunks(layout_writer& writer, array_record& rec, const codecs::chunk_encoding& encoding,
+                                   const std::uint8_t* base, thread_pool& pool) {
     const std::size_t n = rec.chunks.size();
     std::uint64_t stored_total = 0;
     detail::task_window<encoded_chunk> window(pool);
@@ -173,7 +176,7 @@ std::uint64_t write_encoded_chunks(layout_writer& writer, array_record& rec, con
     for (std::size_t i = 0; i < n; ++i) {
         while (next < n && !window.full()) {
             const std::size_t index = next++;
-            window.push(pool.submit([&rec, base, index] { return encode_one(rec, base, index); }));
+            window.push(pool.submit([&rec, &encoding, base, index] { return encode_one(rec, encoding, base, index); }));
         }
         const encoded_chunk chunk = window.pop();
         const std::uint64_t stored = writer.write_chunk(rec, i, chunk.bytes.data(), chunk.bytes.size());
@@ -187,8 +190,10 @@ std::uint64_t write_encoded_chunks(layout_writer& writer, array_record& rec, con
 void write_array(layout_writer& writer, array_record& rec, const any_array& array, thread_pool& pool) {
     writer.begin_array(rec);
     const auto* base = static_cast<const std::uint8_t*>(array.data());
-    rec.stored_bytes = rec.codec.id == codec_id::none ? write_raw_chunks(writer, rec, base, pool)
-                                                      : write_encoded_chunks(writer, rec, base, pool);
+    // The back end names how it stores the chunks; encoding them is the engine's job.
+    const codecs::chunk_encoding encoding = writer.chunk_encoding(rec);
+    rec.stored_bytes = encoding.codec.id == codec_id::none ? write_raw_chunks(writer, rec, base, pool)
+                                                           : write_encoded_chunks(writer, rec, encoding, base, pool);
     writer.end_array(rec);
 }
 
