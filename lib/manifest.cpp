@@ -6,6 +6,7 @@
 #include <set>
 
 #include "fitstore/errors.hpp"
+#include "io/xxh3.hpp"
 
 namespace fitstore {
 

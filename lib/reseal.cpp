@@ -6,6 +6,7 @@
 #include "fitstore/errors.hpp"
 #include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
+#include "io/xxh3.hpp"
 #include "layouts/layout.hpp"
 #include "store_checks.hpp"
 

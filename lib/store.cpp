@@ -12,12 +12,14 @@
 #include <future>
 #include <map>
 
+#include "codecs/chunk_encoding.hpp"
 #include "codecs/codec_choice.hpp"
 #include "fitstore/manifest.hpp"
 #include "io/pipelined_hash.hpp"
 #include "io/posix_file.hpp"
 #include "io/thread_pool.hpp"
 #include "io/http_client.hpp"
+#include "io/xxh3.hpp"
 #include "layouts/layout.hpp"
 #include "layouts/remote/remote_store.hpp"
 #include "store_checks.hpp"
@@ -226,7 +228,9 @@ void write_array(layout_writer& writer, array_record& rec, const any_array& arra
         return std::pair<std::size_t, std::size_t>(first * row, rows * row);
     };
     std::uint64_t stored_total = 0;
-    if (rec.codec.id == codec_id::none) {
+    // The back end names how it stores the chunks; encoding them is the engine's job.
+    const codecs::chunk_encoding encoding = writer.chunk_encoding(rec);
+    if (encoding.codec.id == codec_id::none) {
         // Chunks written straight from the caller's memory; hashing overlaps the write
         // (XXH3's streaming digest equals the one-shot one).
         constexpr std::size_t segment = detail::pipelined_hash::segment_bytes;
@@ -258,12 +262,12 @@ void write_array(layout_writer& writer, array_record& rec, const any_array& arra
             encoded_chunk out;
             out.hash = xxh3_64(base + offset, length);
             if (length == chunk_raw) {
-                encode_chunk(rec.codec, item, base + offset, length, out.bytes);
+                codecs::encode_chunk(encoding, item, base + offset, length, out.bytes);
             } else {
                 // zarr and HDF5 both store edge chunks padded to the full chunk shape.
                 std::vector<std::uint8_t> padded(chunk_raw, 0);
                 if (length) std::memcpy(padded.data(), base + offset, length);
-                encode_chunk(rec.codec, item, padded.data(), chunk_raw, out.bytes);
+                codecs::encode_chunk(encoding, item, padded.data(), chunk_raw, out.bytes);
             }
             return out;
         };
@@ -427,20 +431,28 @@ void scatter_block(const std::uint8_t* chunk, const array_record& rec, const sha
     }
 }
 
+/// A chunk read on the reading thread (HDF5's), to be decoded on a worker.
+struct fetched_chunk {
+    codecs::chunk_encoding encoding;
+    std::vector<std::uint8_t> bytes;
+};
+
 /// Reads, decodes and verifies chunk `i` into `dst` (the whole array's buffer).
-/// `stored` holds the chunk's stored bytes when the caller already fetched them.
+/// `fetched` holds the chunk when the caller already read it.
 /// `on_caller_thread`: not running on the pool, so it may hand work to the pool and wait.
 void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std::uint8_t* dst,
-                  std::vector<std::uint8_t>* stored, bool on_caller_thread = false) {
+                  fetched_chunk* fetched, bool on_caller_thread = false) {
     const std::string& path = ctx.reader.path();
     const std::size_t chunk_raw = rec.chunk_raw_bytes();
     const std::size_t item = rec.item_size();
     if (!rec.chunks[i].present) return;  // missing zarr chunk: the zero fill stays
+    const codecs::chunk_encoding encoding = fetched ? fetched->encoding : ctx.reader.chunk_encoding(rec, i);
     std::vector<std::uint8_t> local;
-    auto fetch = [&]() -> std::vector<std::uint8_t>& {
-        if (stored) return *stored;
-        ctx.reader.read_chunk(rec, i, local);
-        return local;
+    // The chunk's stored bytes, decoded into `out` (chunk_raw bytes).
+    auto decode_into = [&](std::uint8_t* out) {
+        if (!fetched) ctx.reader.read_chunk(rec, i, local);
+        const std::vector<std::uint8_t>& bytes = fetched ? fetched->bytes : local;
+        codecs::decode_chunk(encoding, item, bytes.data(), bytes.size(), out, chunk_raw, path, chunk_field(rec, i));
     };
     if (chunks_along_axis0(rec)) {
         const std::size_t row = row_bytes(rec.shape, rec.type);
@@ -451,18 +463,15 @@ void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std
         std::uint8_t* out = dst + first * row;
         bool hashed = false;
         if (length == chunk_raw) {
-            if (rec.codec.id == codec_id::none && !stored) {
+            if (encoding.codec.id == codec_id::none && !fetched) {
                 hashed = on_caller_thread && read_hashing_in_segments(ctx, rec, i, out, length);
                 if (!hashed) ctx.reader.read_chunk_into(rec, i, out, length);
             } else {
-                auto& bytes = fetch();
-                decode_chunk(rec.codec, item, bytes.data(), bytes.size(), out, chunk_raw, path, chunk_field(rec, i));
+                decode_into(out);
             }
         } else {
             std::vector<std::uint8_t> scratch(chunk_raw);
-            auto& bytes = fetch();
-            decode_chunk(rec.codec, item, bytes.data(), bytes.size(), scratch.data(), chunk_raw, path,
-                         chunk_field(rec, i));
+            decode_into(scratch.data());
             std::memcpy(out, scratch.data(), length);
         }
         if (!hashed) check_hash(rec, i, out, length, path);
@@ -472,8 +481,7 @@ void finish_chunk(read_context& ctx, const array_record& rec, std::size_t i, std
     }
     // General N-d chunk grid (zarr groups written by other tools).
     std::vector<std::uint8_t> scratch(chunk_raw);
-    auto& bytes = fetch();
-    decode_chunk(rec.codec, item, bytes.data(), bytes.size(), scratch.data(), chunk_raw, path, chunk_field(rec, i));
+    decode_into(scratch.data());
     if (rec.big_endian) byteswap_inplace(scratch.data(), chunk_raw / item, item);
     check_bools(rec, scratch.data(), chunk_raw, path);
     std::vector<std::uint8_t> gathered;
@@ -563,10 +571,11 @@ any_array load_array(read_context& ctx, const array_record& rec, array_report& r
                 pending.pop_front();
             }
             if (!rec.chunks[i].present) continue;
-            auto bytes = std::make_shared<std::vector<std::uint8_t>>();
-            ctx.reader.read_chunk(rec, i, *bytes);
+            auto chunk = std::make_shared<fetched_chunk>();
+            chunk->encoding = ctx.reader.chunk_encoding(rec, i);
+            ctx.reader.read_chunk(rec, i, chunk->bytes);
             pending.push_back(
-                ctx.pool().submit([&ctx, &rec, i, dst, bytes] { finish_chunk(ctx, rec, i, dst, bytes.get()); }));
+                ctx.pool().submit([&ctx, &rec, i, dst, chunk] { finish_chunk(ctx, rec, i, dst, chunk.get()); }));
         }
     }
     while (!pending.empty()) {

@@ -9,8 +9,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace fitstore {
 
 /// `alp` and `alp_zstd` ("alp-zstd": alp, then zstd) are fitstore's own float codecs
@@ -69,24 +67,5 @@ void decode_chunk(const codec_spec& spec, std::size_t item_size, const void* sto
 /// The largest raw/stored ratio the codec can produce; a manifest claiming more
 /// is refused before anything is allocated (zip-bomb guard).
 std::uint64_t max_expansion_ratio(codec_id id) noexcept;
-
-/// Byte shuffle as numcodecs' Shuffle and HDF5's H5Z_FILTER_SHUFFLE do it:
-/// byte k of element i goes to position k * count + i; trailing bytes copied.
-void byte_shuffle(const std::uint8_t* src, std::uint8_t* dst, std::size_t bytes, std::size_t item_size) noexcept;
-void byte_unshuffle(const std::uint8_t* src, std::uint8_t* dst, std::size_t bytes, std::size_t item_size) noexcept;
-
-/// zarr v2 ".zarray" fields for `spec`: "compressor" (object or null) and "filters" (array or null).
-nlohmann::json zarr_compressor(const codec_spec& spec, std::size_t item_size);
-nlohmann::json zarr_filters(const codec_spec& spec, std::size_t item_size);
-/// Reads a .zarray "compressor" + "filters" pair written by fitstore or zarr-python
-/// (its default blosc included; blosc bit/auto shuffle decode too, and read back as
-/// shuffle = true). Levels are kept as found: they only matter when re-encoding.
-/// Throws format_error naming `path` for codecs fitstore cannot decode (gzip, bz2,
-/// blosc with other inner codecs, filters other than one shuffle of the item size).
-codec_spec codec_from_zarr(const nlohmann::json& compressor, const nlohmann::json& filters, std::size_t item_size,
-                           const std::string& path);
-
-/// XXH3-64 of `bytes` bytes, as the manifest's per-chunk checksum.
-std::uint64_t xxh3_64(const void* data, std::size_t bytes) noexcept;
 
 }  // namespace fitstore

@@ -17,12 +17,15 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "codecs/codec_registry.hpp"
+#include "codecs/zarr_metadata.hpp"
 #include "fitstore/errors.hpp"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -40,34 +43,51 @@ constexpr std::size_t k_alp_vector_header = 13;  // e, f, w, u16 exceptions, i64
 constexpr std::size_t k_sample_vectors = 8, k_sample_per_vector = 32, k_max_candidates = 5;
 constexpr unsigned k_rd_max_left = 16, k_rd_max_dict = 8;
 
+// 10^0 .. 10^N in F: every power is exact (10^22 is the last exact double,
+// 10^10 the last exact float), so repeated multiplication is exact.
+template <class F, std::size_t N>
+constexpr std::array<F, N + 1> powers_of_ten() {
+    std::array<F, N + 1> p{};
+    p[0] = 1;
+    for (std::size_t k = 1; k <= N; ++k) p[k] = p[k - 1] * 10;
+    return p;
+}
+
+// 1 / 10^k, correctly rounded: the F nearest to 10^-k, since 10^k is exact.
+template <class F, std::size_t N>
+constexpr std::array<F, N + 1> inverse_powers_of_ten() {
+    const std::array<F, N + 1> p = powers_of_ten<F, N>();
+    std::array<F, N + 1> inv{};
+    for (std::size_t k = 0; k <= N; ++k) inv[k] = F(1) / p[k];
+    return inv;
+}
+
+// One float type's constants. magic = 1.5 x 2^(mantissa bits): adding and
+// subtracting it rounds any |x| < round_limit = 2^(mantissa bits - 1) to an integer.
+template <class F, class Bits, int MaxExponent>
+struct fp_traits {
+    using bits_t = Bits;
+    static constexpr unsigned bits = 8 * sizeof(F);
+    static constexpr int max_exponent = MaxExponent;
+    static constexpr F round_limit = F(Bits{1} << (std::numeric_limits<F>::digits - 2));
+    static constexpr F magic = 3 * round_limit;
+    // 10^k and the F nearest to 10^-k (FORMAT.md §4.1 names these tables).
+    static constexpr std::array<F, MaxExponent + 1> pow10 = powers_of_ten<F, MaxExponent>();
+    static constexpr std::array<F, MaxExponent + 1> inv_pow10 = inverse_powers_of_ten<F, MaxExponent>();
+};
+
 template <class F>
 struct fp;
-
 template <>
-struct fp<double> {
-    using bits_t = std::uint64_t;
-    static constexpr unsigned bits = 64;
-    static constexpr int max_exponent = 18;
-    static constexpr double magic = 6755399441055744.0;         // 2^52 + 2^51
-    static constexpr double round_limit = 2251799813685248.0;   // 2^51
-    // 10^k and the double nearest to 10^-k (FORMAT.md §4.1 names these tables).
-    static constexpr double pow10[19] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8, 1e9,
-                                         1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18};
-    static constexpr double inv_pow10[19] = {1e0,   1e-1,  1e-2,  1e-3,  1e-4,  1e-5,  1e-6,  1e-7,  1e-8, 1e-9,
-                                             1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18};
-};
-
+struct fp<double> : fp_traits<double, std::uint64_t, 18> {};
 template <>
-struct fp<float> {
-    using bits_t = std::uint32_t;
-    static constexpr unsigned bits = 32;
-    static constexpr int max_exponent = 10;
-    static constexpr float magic = 12582912.0f;       // 2^23 + 2^22
-    static constexpr float round_limit = 4194304.0f;  // 2^22
-    static constexpr float pow10[11] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
-    static constexpr float inv_pow10[11] = {1e0f,  1e-1f, 1e-2f, 1e-3f, 1e-4f, 1e-5f,
-                                            1e-6f, 1e-7f, 1e-8f, 1e-9f, 1e-10f};
-};
+struct fp<float> : fp_traits<float, std::uint32_t, 10> {};
+
+static_assert(fp<double>::magic == 6755399441055744.0 && fp<double>::round_limit == 2251799813685248.0);
+static_assert(fp<float>::magic == 12582912.0f && fp<float>::round_limit == 4194304.0f);
+static_assert(fp<double>::pow10[18] == 1e18 && fp<double>::inv_pow10[1] == 1e-1 && fp<double>::inv_pow10[3] == 1e-3 &&
+              fp<double>::inv_pow10[18] == 1e-18);
+static_assert(fp<float>::pow10[10] == 1e10f && fp<float>::inv_pow10[1] == 1e-1f && fp<float>::inv_pow10[10] == 1e-10f);
 
 template <class T>
 T load(const std::uint8_t* p) noexcept {
@@ -92,6 +112,12 @@ typename fp<F>::bits_t bits_of(F v) noexcept {
 unsigned bit_width(std::uint64_t v) noexcept { return v == 0 ? 0u : 64u - static_cast<unsigned>(__builtin_clzll(v)); }
 
 std::size_t groups_of(std::size_t values) noexcept { return (values + k_group - 1) / k_group; }
+
+// Calls fn(first, n) for each run of `block` values out of `count` (the last run may be shorter).
+template <class Fn>
+void for_each_run(std::size_t count, std::size_t block, Fn&& fn) {
+    for (std::size_t first = 0; first < count; first += block) fn(first, std::min(block, count - first));
+}
 
 // ---- bit packing ----------------------------------------------------------------
 // A group of 64 values of width W occupies exactly W little-endian 64-bit
@@ -514,16 +540,18 @@ struct encoder {
                 std::memcpy(&sample[v * per + i], raw + (first + i * len / per) * sizeof(F), sizeof(F));
         }
         const alp_choice<F> alp = alp_candidates(sample.data(), sampled, per);
-        const auto [rd, rd_bits] = rd_choose(sample.data(), sample.size());
+        // Not a structured binding: the lambda below captures rd (clang refuses that in C++17).
+        const std::pair<rd_params, std::uint64_t> rd_choice = rd_choose(sample.data(), sample.size());
+        const rd_params& rd = rd_choice.first;
+        const std::uint64_t rd_bits = rd_choice.second;
         const std::uint64_t raw_bits = std::uint64_t{sample.size()} * fp<F>::bits;
         if (std::min(alp.sample_bits, rd_bits) >= raw_bits) return write_raw(raw, count, start);
         if (alp.sample_bits <= rd_bits) {
             *out++ = k_scheme_alp;
-            for (std::size_t first = 0; first < count; first += alp_vector_values) {
-                const std::size_t n = std::min(alp_vector_values, count - first);
+            for_each_run(count, alp_vector_values, [&](std::size_t first, std::size_t n) {
                 const F* v = load_vector(raw + first * sizeof(F), n);
                 out = alp_encode_vector(v, n, alp_pick(v, n, alp.candidates), scratch, out);
-            }
+            });
         } else {
             *out++ = k_scheme_rd;
             *out++ = static_cast<std::uint8_t>(rd.right);
@@ -532,10 +560,9 @@ struct encoder {
                 out = store(out, rd.dict[k]);
                 code_of[rd.dict[k]] = static_cast<std::uint8_t>(k);
             }
-            for (std::size_t first = 0; first < count; first += alp_vector_values) {
-                const std::size_t n = std::min(alp_vector_values, count - first);
+            for_each_run(count, alp_vector_values, [&](std::size_t first, std::size_t n) {
                 out = rd_encode_vector(load_vector(raw + first * sizeof(F), n), n, rd, code_of, scratch, out);
-            }
+            });
             for (unsigned k = 0; k < rd.dict_size; ++k) code_of[rd.dict[k]] = 0xFF;
         }
         // The sample can mislead: never store a row-group larger than raw.
@@ -560,53 +587,56 @@ std::size_t encode_all(const std::uint8_t* raw, std::size_t count, std::uint8_t*
     p = store(p, static_cast<std::uint64_t>(count));
     // ~90 KiB of scratch: on the heap, not on a pool thread's stack.
     auto enc = std::make_unique<encoder<F>>();
-    for (std::size_t first = 0; first < count; first += alp_row_group_values)
-        p = enc->row_group(raw + first * sizeof(F), std::min(alp_row_group_values, count - first), p);
+    for_each_run(count, alp_row_group_values,
+                 [&](std::size_t first, std::size_t n) { p = enc->row_group(raw + first * sizeof(F), n, p); });
     return static_cast<std::size_t>(p - out);
+}
+
+// The header of an ALP-RD row-group: right width, dictionary size, dictionary.
+template <class F>
+rd_params read_rd_header(reader& in) {
+    rd_params rd;
+    const std::uint8_t* h = in.take(2, "ALP-RD row-group header");
+    rd.right = h[0];
+    rd.dict_size = h[1];
+    if (rd.right < fp<F>::bits - k_rd_max_left || rd.right >= fp<F>::bits) {
+        in.bad("ALP-RD right width " + std::to_string(rd.right) + " out of range " +
+               std::to_string(fp<F>::bits - k_rd_max_left) + "-" + std::to_string(fp<F>::bits - 1));
+    }
+    if (rd.dict_size < 1 || rd.dict_size > k_rd_max_dict)
+        in.bad("ALP-RD dictionary size " + std::to_string(rd.dict_size) + " out of range 1-8");
+    const std::uint8_t* dict = in.take(2 * rd.dict_size, "ALP-RD dictionary");
+    const unsigned left_width = fp<F>::bits - rd.right;
+    for (unsigned k = 0; k < rd.dict_size; ++k) {
+        rd.dict[k] = load<std::uint16_t>(dict + 2 * k);
+        if (left_width < 16 && (rd.dict[k] >> left_width) != 0)
+            in.bad("ALP-RD dictionary entry " + std::to_string(rd.dict[k]) + " wider than " +
+                   std::to_string(left_width) + " bits");
+    }
+    return rd;
 }
 
 template <class F>
 void decode_all(reader& in, std::size_t count, std::uint8_t* raw) {
     vector_scratch scratch;
     F values[alp_vector_values];
-    for (std::size_t group = 0; group < count; group += alp_row_group_values) {
-        const std::size_t in_group = std::min(alp_row_group_values, count - group);
+    for_each_run(count, alp_row_group_values, [&](std::size_t group, std::size_t in_group) {
         const std::uint8_t scheme = *in.take(1, "row-group scheme");
         if (scheme == k_scheme_raw) {
             std::memcpy(raw + group * sizeof(F), in.take(in_group * sizeof(F), "raw row-group"), in_group * sizeof(F));
-            continue;
+            return;
         }
-        rd_params rd;
-        if (scheme == k_scheme_rd) {
-            const std::uint8_t* h = in.take(2, "ALP-RD row-group header");
-            rd.right = h[0];
-            rd.dict_size = h[1];
-            if (rd.right < fp<F>::bits - k_rd_max_left || rd.right >= fp<F>::bits) {
-                in.bad("ALP-RD right width " + std::to_string(rd.right) + " out of range " +
-                       std::to_string(fp<F>::bits - k_rd_max_left) + "-" + std::to_string(fp<F>::bits - 1));
-            }
-            if (rd.dict_size < 1 || rd.dict_size > k_rd_max_dict)
-                in.bad("ALP-RD dictionary size " + std::to_string(rd.dict_size) + " out of range 1-8");
-            const std::uint8_t* dict = in.take(2 * rd.dict_size, "ALP-RD dictionary");
-            const unsigned left_width = fp<F>::bits - rd.right;
-            for (unsigned k = 0; k < rd.dict_size; ++k) {
-                rd.dict[k] = load<std::uint16_t>(dict + 2 * k);
-                if (left_width < 16 && (rd.dict[k] >> left_width) != 0)
-                    in.bad("ALP-RD dictionary entry " + std::to_string(rd.dict[k]) + " wider than " +
-                           std::to_string(left_width) + " bits");
-            }
-        } else if (scheme != k_scheme_alp) {
+        if (scheme != k_scheme_alp && scheme != k_scheme_rd)
             in.bad("unknown row-group scheme " + std::to_string(scheme) + " (0 raw, 1 ALP, 2 ALP-RD)");
-        }
-        for (std::size_t first = 0; first < in_group; first += alp_vector_values) {
-            const std::size_t n = std::min(alp_vector_values, in_group - first);
+        const rd_params rd = scheme == k_scheme_rd ? read_rd_header<F>(in) : rd_params{};
+        for_each_run(in_group, alp_vector_values, [&](std::size_t first, std::size_t n) {
             if (scheme == k_scheme_alp)
                 alp_decode_vector(in, n, values, scratch);
             else
                 rd_decode_vector(in, n, rd, values, scratch);
             std::memcpy(raw + (group + first) * sizeof(F), values, n * sizeof(F));
-        }
-    }
+        });
+    });
     if (in.left() != 0) in.bad(std::to_string(in.left()) + " trailing bytes after the last row-group");
 }
 
@@ -662,6 +692,52 @@ void alp_decode(std::size_t item_size, const std::uint8_t* stored, std::size_t s
         decode_all<double>(in, count, raw);
     else
         decode_all<float>(in, count, raw);
+}
+
+namespace {
+
+// No numcodecs codec has this id: zarr-python refuses the array by name
+// ("codec not available: 'fitstore_alp'") instead of misreading it.
+constexpr const char* k_zarr_id = "fitstore_alp";
+
+nlohmann::json alp_to_zarr(const codec_spec&, int) { return {{"id", k_zarr_id}, {"version", 1}}; }
+
+codec_spec alp_from_zarr(const nlohmann::json& compressor, std::size_t item_size, const std::string& path) {
+    codec_spec spec;
+    spec.id = codec_id::alp;
+    const int version = zarr_int(compressor, "version", 1, path, "compressor");
+    require_range(version, 1, 1, path, "compressor.version");
+    if (item_size != 4 && item_size != 8)
+        throw format_error(path, "compressor.id", "alp needs a float32 or float64 array, found " +
+                                                      std::to_string(item_size) + "-byte items");
+    return spec;
+}
+
+std::size_t alp_encode_chunk(const codec_spec&, int, std::size_t item_size, const std::uint8_t* raw,
+                             std::size_t raw_bytes, std::uint8_t* out) {
+    return alp_encode(item_size, raw, raw_bytes, out);
+}
+
+}  // namespace
+
+// FORMAT.md 4.1: no HDF5 filter exists (in_hdf5 stays false), no level, no shuffle.
+const codec_def& alp_codec() {
+    static const codec_def def = [] {
+        codec_def d;
+        d.id = codec_id::alp;
+        d.name = d.usage = "alp";
+        d.max_ratio = alp_max_ratio;
+        d.shuffle = shuffle_support::whole_values;
+        d.floats_only = true;
+        d.bound = alp_bound;
+        d.encode = alp_encode_chunk;
+        d.decode = alp_decode;
+        d.zarr_id = d.zarr_usage = k_zarr_id;
+        d.to_zarr = alp_to_zarr;
+        d.from_zarr = alp_from_zarr;
+        return d;
+    }();
+    return def;
 }
 
 }  // namespace fitstore::codecs

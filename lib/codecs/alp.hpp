@@ -44,14 +44,4 @@ std::size_t alp_encode(std::size_t item_size, const std::uint8_t* raw, std::size
 void alp_decode(std::size_t item_size, const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw,
                 std::size_t raw_bytes, const error_site& site);
 
-// alp-zstd (FORMAT.md 4.1): one zstd frame holding an alp stream. It pays on
-// low-cardinality decimals (raw scikit-learn data sets), where the packed
-// digits still repeat; on other data plain alp or plain zstd is as small.
-std::size_t alp_zstd_bound(std::size_t raw_bytes);
-std::size_t alp_zstd_encode(int level, std::size_t item_size, const std::uint8_t* raw, std::size_t raw_bytes,
-                            std::uint8_t* out);
-/// Refuses a frame declaring more than alp_max_stored bytes before decoding it.
-void alp_zstd_decode(std::size_t item_size, const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw,
-                     std::size_t raw_bytes, const error_site& site);
-
 }  // namespace fitstore::codecs

@@ -1,10 +1,14 @@
-// alp-zstd: an alp stream (alp.cpp) inside one zstd frame (zstd.cpp).
+// alp-zstd: an alp stream (alp.cpp) inside one zstd frame (zstd.cpp), composed
+// from the two codecs' registry rows.
 #include <zstd.h>
 
 #include <memory>
 #include <string>
 
 #include "codecs/alp.hpp"
+#include "codecs/codec_registry.hpp"
+#include "codecs/zarr_metadata.hpp"
+#include "fitstore/errors.hpp"
 
 namespace fitstore::codecs {
 namespace {
@@ -29,16 +33,17 @@ struct trim_stream {
     }
 };
 
-}  // namespace
+const codec_def& alp() { return codec_of(codec_id::alp); }
+const codec_def& zstd() { return codec_of(codec_id::zstd); }
 
-std::size_t alp_zstd_bound(std::size_t raw_bytes) { return zstd_bound(alp_bound(raw_bytes)); }
+std::size_t alp_zstd_bound(std::size_t raw_bytes) { return zstd().bound(alp().bound(raw_bytes)); }
 
-std::size_t alp_zstd_encode(int level, std::size_t item_size, const std::uint8_t* raw, std::size_t raw_bytes,
-                            std::uint8_t* out) {
+std::size_t alp_zstd_encode(const codec_spec& spec, int level, std::size_t item_size, const std::uint8_t* raw,
+                            std::size_t raw_bytes, std::uint8_t* out) {
     trim_stream trim;
-    std::uint8_t* stream = stream_buffer(alp_bound(raw_bytes));
-    const std::size_t length = alp_encode(item_size, raw, raw_bytes, stream);
-    return zstd_encode(level, stream, length, out);
+    std::uint8_t* stream = stream_buffer(alp().bound(raw_bytes));
+    const std::size_t length = alp().encode(spec, 0, item_size, raw, raw_bytes, stream);
+    return zstd().encode(spec, level, 1, stream, length, out);
 }
 
 void alp_zstd_decode(std::size_t item_size, const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw,
@@ -55,8 +60,49 @@ void alp_zstd_decode(std::size_t item_size, const std::uint8_t* stored, std::siz
     }
     trim_stream trim;
     std::uint8_t* stream = stream_buffer(static_cast<std::size_t>(content));
-    zstd_decode(stored, stored_bytes, stream, static_cast<std::size_t>(content), site);
-    alp_decode(item_size, stream, static_cast<std::size_t>(content), raw, raw_bytes, site);
+    zstd().decode(1, stored, stored_bytes, stream, static_cast<std::size_t>(content), site);
+    alp().decode(item_size, stream, static_cast<std::size_t>(content), raw, raw_bytes, site);
+}
+
+constexpr const char* k_zarr_id = "fitstore_alp_zstd";
+
+nlohmann::json alp_zstd_to_zarr(const codec_spec&, int level) {
+    return {{"id", k_zarr_id}, {"version", 1}, {"level", level}};
+}
+
+codec_spec alp_zstd_from_zarr(const nlohmann::json& compressor, std::size_t item_size, const std::string& path) {
+    const int level = zarr_int(compressor, "level", 1, path, "compressor");
+    require_range(level, 1, 19, path, "compressor.level");
+    codec_spec spec = alp().from_zarr(compressor, item_size, path);  // version and item size as alp's
+    spec.id = codec_id::alp_zstd;
+    spec.level = level;
+    return spec;
+}
+
+}  // namespace
+
+// Its ratio: both stages at once.
+const codec_def& alp_zstd_codec() {
+    static const codec_def def = [] {
+        codec_def d;
+        d.id = codec_id::alp_zstd;
+        d.name = "alp-zstd";
+        d.usage = "alp-zstd[:1-19] (float arrays)";
+        d.default_level = 1;
+        d.min_level = 1;
+        d.max_level = 19;
+        d.max_ratio = alp_max_ratio * 40000;
+        d.shuffle = shuffle_support::whole_values;
+        d.floats_only = true;
+        d.bound = alp_zstd_bound;
+        d.encode = alp_zstd_encode;
+        d.decode = alp_zstd_decode;
+        d.zarr_id = d.zarr_usage = k_zarr_id;
+        d.to_zarr = alp_zstd_to_zarr;
+        d.from_zarr = alp_zstd_from_zarr;
+        return d;
+    }();
+    return def;
 }
 
 }  // namespace fitstore::codecs

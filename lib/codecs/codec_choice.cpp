@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "codecs/codec_registry.hpp"
+
 namespace fitstore::codecs {
 namespace {
 
@@ -61,6 +63,20 @@ codec_spec choose_codec(bool is_float, bool alp_allowed, std::size_t item_size, 
         if (score > best_score) best_score = score, best = c;
     }
     return best;
+}
+
+// "auto" is a name, not a chunk codec: dump replaces it per array by
+// choose_codec's result, so it has no chunk functions, zarr id or HDF5 filter.
+const codec_def& automatic_codec() {
+    static const codec_def def = [] {
+        codec_def d;
+        d.id = codec_id::automatic;
+        d.name = d.usage = "auto";
+        d.max_ratio = 1;
+        d.shuffle = shuffle_support::whole_values;
+        return d;
+    }();
+    return def;
 }
 
 }  // namespace fitstore::codecs

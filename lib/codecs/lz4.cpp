@@ -4,22 +4,25 @@
 
 #include <cstring>
 
-#include "codecs/codec_families.hpp"
+#include "codecs/codec_registry.hpp"
+#include "codecs/lz4_hdf5.hpp"
+#include "codecs/zarr_metadata.hpp"
 #include "fitstore/errors.hpp"
 
 namespace fitstore::codecs {
 namespace {
 
 constexpr std::size_t k_prefix = 4;
-
-}  // namespace
+// LZ4 clamps larger accelerations to this value (LZ4_ACCELERATION_MAX in lz4.c).
+constexpr int k_max_acceleration = 65537;
 
 std::size_t lz4_bound(std::size_t raw_bytes) {
     if (raw_bytes > LZ4_MAX_INPUT_SIZE) return raw_bytes + raw_bytes / 255 + 16 + k_prefix;
     return static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(raw_bytes))) + k_prefix;
 }
 
-std::size_t lz4_encode(int acceleration, const std::uint8_t* raw, std::size_t raw_bytes, std::uint8_t* out) {
+std::size_t lz4_encode(const codec_spec&, int acceleration, std::size_t, const std::uint8_t* raw, std::size_t raw_bytes,
+                       std::uint8_t* out) {
     if (raw_bytes > LZ4_MAX_INPUT_SIZE) too_large("lz4", raw_bytes, LZ4_MAX_INPUT_SIZE);
     const auto n = static_cast<std::uint32_t>(raw_bytes);
     const std::uint8_t prefix[k_prefix] = {static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(n >> 8),
@@ -32,8 +35,8 @@ std::size_t lz4_encode(int acceleration, const std::uint8_t* raw, std::size_t ra
     return k_prefix + static_cast<std::size_t>(written);
 }
 
-void lz4_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw, std::size_t raw_bytes,
-                const error_site& site) {
+void lz4_decode(std::size_t, const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw,
+                std::size_t raw_bytes, const error_site& site) {
     if (stored_bytes < k_prefix + 1) {
         fail(site, "lz4",
              "expected a 4-byte size prefix and an LZ4 block, found only " + std::to_string(stored_bytes) +
@@ -63,6 +66,59 @@ void lz4_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint8
     if (static_cast<std::size_t>(got) != raw_bytes) {
         fail(site, "lz4", "expected " + std::to_string(raw_bytes) + " bytes, found " + std::to_string(got));
     }
+}
+
+nlohmann::json lz4_to_zarr(const codec_spec&, int level) { return {{"id", "lz4"}, {"acceleration", level}}; }
+
+codec_spec lz4_from_zarr(const nlohmann::json& compressor, std::size_t, const std::string& path) {
+    codec_spec spec;
+    spec.id = codec_id::lz4;
+    spec.level = zarr_int(compressor, "acceleration", 1, path, "compressor");
+    if (spec.level < 1) spec.level = 0;  // LZ4 treats accelerations below 1 as 1
+    if (spec.level > k_max_acceleration) spec.level = k_max_acceleration;
+    return spec;
+}
+
+// The HDF5 lz4 filter (32004): cd_values[0] is its block size, 0 = the plugin's default.
+std::vector<unsigned> lz4_cd_values(const codec_spec&, int, std::size_t, std::size_t) { return {0}; }
+
+// HDF5's lz4 filter frames the same LZ4 block differently (codecs/lz4_hdf5.hpp).
+void lz4_to_hdf5(const std::uint8_t* chunk, std::size_t size, std::vector<std::uint8_t>& out, const error_site& site) {
+    lz4_numcodecs_to_hdf5(chunk, size, out, site.path, site.field);
+}
+
+void lz4_from_hdf5(const std::uint8_t* chunk, std::size_t size, std::size_t max_raw_bytes,
+                   std::vector<std::uint8_t>& out, const error_site& site) {
+    lz4_hdf5_to_numcodecs(chunk, size, max_raw_bytes, out, site.path, site.field);
+}
+
+}  // namespace
+
+const codec_def& lz4_codec() {
+    static const codec_def def = [] {
+        codec_def d;
+        d.id = codec_id::lz4;
+        d.name = "lz4";
+        d.usage = "lz4[:ACCELERATION>=1]";
+        d.default_level = 1;
+        d.min_level = 1;
+        d.max_level = k_max_acceleration;
+        d.max_ratio = 300;  // 255 bytes per length byte: 255:1
+        d.shuffle = shuffle_support::filter;
+        d.bound = lz4_bound;
+        d.encode = lz4_encode;
+        d.decode = lz4_decode;
+        d.zarr_id = d.zarr_usage = "lz4";
+        d.to_zarr = lz4_to_zarr;
+        d.from_zarr = lz4_from_zarr;
+        d.in_hdf5 = true;
+        d.hdf5_filter_id = 32004;
+        d.hdf5_cd_values = lz4_cd_values;
+        d.to_hdf5 = lz4_to_hdf5;
+        d.from_hdf5 = lz4_from_hdf5;
+        return d;
+    }();
+    return def;
 }
 
 }  // namespace fitstore::codecs

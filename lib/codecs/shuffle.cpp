@@ -8,7 +8,7 @@
 #include <emmintrin.h>
 #endif
 
-#include "fitstore/codec.hpp"
+#include "codecs/shuffle.hpp"
 
 namespace fitstore {
 namespace {

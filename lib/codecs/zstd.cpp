@@ -4,7 +4,8 @@
 
 #include <memory>
 
-#include "codecs/codec_families.hpp"
+#include "codecs/codec_registry.hpp"
+#include "codecs/zarr_metadata.hpp"
 #include "fitstore/errors.hpp"
 
 namespace fitstore::codecs {
@@ -27,11 +28,10 @@ thread_local std::unique_ptr<ZSTD_DCtx, dctx_free> t_dctx;
 
 std::string zstd_message(std::size_t code) { return ZSTD_getErrorName(code); }
 
-}  // namespace
-
 std::size_t zstd_bound(std::size_t raw_bytes) { return ZSTD_compressBound(raw_bytes); }
 
-std::size_t zstd_encode(int level, const std::uint8_t* raw, std::size_t raw_bytes, std::uint8_t* out) {
+std::size_t zstd_encode(const codec_spec&, int level, std::size_t, const std::uint8_t* raw, std::size_t raw_bytes,
+                        std::uint8_t* out) {
     if (!t_cctx) t_cctx.reset(ZSTD_createCCtx());
     if (!t_cctx) throw std::bad_alloc();
     // ZSTD_compressCCtx writes exactly what ZSTD_compress (numcodecs) writes:
@@ -43,8 +43,8 @@ std::size_t zstd_encode(int level, const std::uint8_t* raw, std::size_t raw_byte
     return written;
 }
 
-void zstd_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw, std::size_t raw_bytes,
-                 const error_site& site) {
+void zstd_decode(std::size_t, const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw,
+                 std::size_t raw_bytes, const error_site& site) {
     if (stored_bytes < 4 || stored[0] != 0x28 || stored[1] != 0xB5 || stored[2] != 0x2F || stored[3] != 0xFD) {
         fail(site, "zstd", "expected a zstd frame (magic 28 b5 2f fd), found " + std::to_string(stored_bytes) +
                                " bytes without it");
@@ -81,6 +81,48 @@ void zstd_decode(const std::uint8_t* stored, std::size_t stored_bytes, std::uint
     if (got != raw_bytes) {
         fail(site, "zstd", "expected " + std::to_string(raw_bytes) + " bytes, found " + std::to_string(got));
     }
+}
+
+nlohmann::json zstd_to_zarr(const codec_spec&, int level) { return {{"id", "zstd"}, {"level", level}}; }
+
+codec_spec zstd_from_zarr(const nlohmann::json& compressor, std::size_t, const std::string& path) {
+    codec_spec spec;
+    spec.id = codec_id::zstd;
+    spec.level = zarr_int(compressor, "level", 1, path, "compressor");  // numcodecs Zstd default 1
+    require_range(spec.level, ZSTD_minCLevel(), ZSTD_maxCLevel(), path, "compressor.level");
+    return spec;
+}
+
+// The HDF5 zstd filter (32015) takes the level as its only cd_value.
+std::vector<unsigned> zstd_cd_values(const codec_spec&, int level, std::size_t, std::size_t) {
+    return {static_cast<unsigned>(level)};
+}
+
+}  // namespace
+
+const codec_def& zstd_codec() {
+    static const codec_def def = [] {
+        codec_def d;
+        d.id = codec_id::zstd;
+        d.name = "zstd";
+        d.usage = "zstd[:1-19]";
+        d.default_level = 3;
+        d.min_level = 1;
+        d.max_level = 19;
+        d.max_ratio = 40000;  // one 4-byte RLE block per 128 KiB: 32768:1
+        d.shuffle = shuffle_support::filter;
+        d.bound = zstd_bound;
+        d.encode = zstd_encode;
+        d.decode = zstd_decode;
+        d.zarr_id = d.zarr_usage = "zstd";
+        d.to_zarr = zstd_to_zarr;
+        d.from_zarr = zstd_from_zarr;
+        d.in_hdf5 = true;
+        d.hdf5_filter_id = 32015;
+        d.hdf5_cd_values = zstd_cd_values;
+        return d;
+    }();
+    return def;
 }
 
 }  // namespace fitstore::codecs

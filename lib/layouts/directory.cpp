@@ -15,6 +15,7 @@
 #include <cstring>
 #include <set>
 
+#include "codecs/zarr_metadata.hpp"
 #include "fitstore/errors.hpp"
 #include "fitstore/manifest.hpp"
 #include "io/atomic_target.hpp"

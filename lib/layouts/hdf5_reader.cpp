@@ -80,37 +80,44 @@ public:
     const std::string& path() const override { return m_path; }
     bool concurrent_reads() const override { return false; }
 
+    // Every chunk is handed over as stored: the codec in HDF5 filter framing, or
+    // raw (contiguous data, compressed 0-d/empty values, and chunks whose
+    // optional filters were skipped: stored raw, or decoded by HDF5's pipeline
+    // when only some were skipped).
+    codecs::chunk_encoding chunk_encoding(const array_record& rec, std::size_t index) override {
+        quiet_hdf5();
+        const dataset_info& ds = find(rec);
+        if (ds.kind != storage::chunked || rec.codec.id == codec_id::none) return {};
+        return skipped_filters(ds, rec, index) ? codecs::chunk_encoding{} : chunk_encoding_for(rec);
+    }
+
     void read_chunk(const array_record& rec, std::size_t index, std::vector<std::uint8_t>& out) override {
         quiet_hdf5();
         const dataset_info& ds = find(rec);
-        const std::string field = dataset_field(rec.key);
-        switch (ds.kind) {
-            case storage::contiguous:
-                out.resize(rec.raw_bytes);
-                read_whole(ds, rec, out.data(), out.size());
-                return;
-            case storage::raw_value: {
-                std::vector<std::uint8_t> raw(rec.raw_bytes);
-                if (!raw.empty()) read_whole(ds, rec, raw.data(), raw.size());
-                encode_chunk(rec.codec, rec.item_size(), raw.data(), raw.size(), out);
-                return;
-            }
-            case storage::chunked: break;
+        if (ds.kind != storage::chunked) {
+            out.resize(rec.raw_bytes);
+            read_whole(ds, rec, out.data(), out.size());
+            return;
         }
-        std::vector<std::uint8_t>& stored = rec.codec.id == codec_id::lz4 ? m_scratch : out;
-        if (!read_stored_chunk(ds, rec, index, stored))
-            reencode_chunk(ds, rec, index, out);
-        else if (rec.codec.id == codec_id::lz4)
-            h5z::lz4_hdf5_to_numcodecs(m_scratch.data(), m_scratch.size(), rec.chunk_raw_bytes(), out, m_path, field);
+        const auto offset = chunk_offset(rec, index);
+        unsigned mask = 0;
+        const std::uint64_t size = checked_chunk_size(ds, rec, index, offset, mask);
+        if (partly_filtered(rec, mask)) {
+            out.assign(rec.chunk_raw_bytes(), 0);
+            read_through_pipeline(ds, rec, index, out.data());
+            return;
+        }
+        out.resize(static_cast<std::size_t>(size));
+        std::uint32_t filters = 0;
+        check(H5Dread_chunk(ds.id.get(), H5P_DEFAULT, offset.data(), &filters, out.data()), side::read, m_path,
+              dataset_field(rec.key), "cannot read chunk");
     }
 
     void read_chunk_into(const array_record& rec, std::size_t index, void* dst, std::size_t bytes) override {
         quiet_hdf5();
         const dataset_info& ds = find(rec);
         const std::string field = dataset_field(rec.key);
-        if (rec.codec.id != codec_id::none)
-            throw usage_error(m_path, field, "read_chunk_into needs an uncompressed array");
-        if (ds.kind == storage::contiguous) {
+        if (ds.kind != storage::chunked) {
             if (bytes != rec.raw_bytes)
                 throw usage_error(m_path, field, "expected " + std::to_string(rec.raw_bytes) + " bytes, asked for " +
                                                      std::to_string(bytes));
@@ -120,6 +127,16 @@ public:
         const auto offset = chunk_offset(rec, index);
         unsigned mask = 0;
         const std::uint64_t stored = checked_chunk_size(ds, rec, index, offset, mask);
+        if (rec.codec.id != codec_id::none && mask == 0)
+            throw usage_error(m_path, field, "read_chunk_into needs a chunk stored raw");
+        if (partly_filtered(rec, mask)) {
+            if (bytes != rec.chunk_raw_bytes())
+                throw usage_error(m_path, field, "expected " + std::to_string(rec.chunk_raw_bytes()) +
+                                                     " bytes, asked for " + std::to_string(bytes));
+            std::memset(dst, 0, bytes);
+            read_through_pipeline(ds, rec, index, dst);
+            return;
+        }
         if (stored != bytes)
             throw format_error(m_path, field, "chunk " + std::to_string(index) + ": expected " +
                                                   std::to_string(bytes) + " bytes, found " + std::to_string(stored));
@@ -229,7 +246,8 @@ private:
             throw format_error(m_path, field,
                                "expected shape " + shape_to_string(rec.shape) + ", found " + shape_to_string(found));
 
-        if (is_float_codec(rec.codec.id)) throw format_error(m_path, field + ".codec", alp_refused(rec.codec.id));
+        const std::string refused = not_in_hdf5(rec.codec);
+        if (!refused.empty()) throw format_error(m_path, field + ".codec", refused);
         info.kind = storage_for(rec);
         if (info.kind == storage::chunked) {
             // A foreign uncompressed array may be one chunk stored chunked.
@@ -253,7 +271,8 @@ private:
         if (rank != static_cast<int>(rec.shape.size()) || found != rec.chunk_shape)
             throw format_error(m_path, field, "expected chunks of " + shape_to_string(rec.chunk_shape) + ", found " +
                                                   shape_to_string(found));
-        const auto expected = pipeline_for(rec.codec);
+        std::vector<H5Z_filter_t> expected;
+        for (const codecs::hdf5_filter& f : filters_for(rec)) expected.push_back(static_cast<H5Z_filter_t>(f.id));
         const int n = H5Pget_nfilters(dcpl);
         std::vector<H5Z_filter_t> ids;
         std::string names;
@@ -334,26 +353,26 @@ private:
         return size;
     }
 
-    // The chunk's stored bytes; false (and `out` untouched) if the writer
-    // skipped optional filters for it (h5py marks its filters optional, and
-    // HDF5 then stores chunks that do not shrink unfiltered).
-    bool read_stored_chunk(const dataset_info& ds, const array_record& rec, std::size_t index,
-                           std::vector<std::uint8_t>& out) {
-        const auto offset = chunk_offset(rec, index);
+    // True if the writer skipped optional filters for the chunk (h5py marks its
+    // filters optional, and HDF5 then stores chunks that do not shrink unfiltered).
+    bool skipped_filters(const dataset_info& ds, const array_record& rec, std::size_t index) {
         unsigned mask = 0;
-        const std::uint64_t size = checked_chunk_size(ds, rec, index, offset, mask);
-        if (mask != 0) return false;
-        out.resize(static_cast<std::size_t>(size));
-        std::uint32_t filters = 0;
-        check(H5Dread_chunk(ds.id.get(), H5P_DEFAULT, offset.data(), &filters, out.data()), side::read, m_path,
-              dataset_field(rec.key), "cannot read chunk");
-        return true;
+        checked_chunk_size(ds, rec, index, chunk_offset(rec, index), mask);
+        return mask != 0;
     }
 
-    // A chunk with skipped filters: let HDF5 decode its region, then encode
-    // it canonically (edge chunks zero-padded, as zarr stores them).
-    void reencode_chunk(const dataset_info& ds, const array_record& rec, std::size_t index,
-                        std::vector<std::uint8_t>& out) {
+    // True if some filters ran on the chunk and others were skipped: only HDF5's
+    // own pipeline can undo the ones that ran. (When every filter was skipped,
+    // the stored bytes are the raw chunk and move as they are.)
+    bool partly_filtered(const array_record& rec, unsigned mask) const {
+        const unsigned all = (1u << filters_for(rec).size()) - 1;
+        return mask != 0 && mask != all;
+    }
+
+    // A partly filtered chunk: HDF5 undoes the filters that did run (H5Dread of
+    // its region) into `dst`, a zeroed buffer of one whole chunk (edge chunks
+    // stay zero-padded, as zarr stores them). The only decoding left to HDF5.
+    void read_through_pipeline(const dataset_info& ds, const array_record& rec, std::size_t index, void* dst) {
         const std::string field = dataset_field(rec.key);
         const auto start = chunk_offset(rec, index);
         std::vector<hsize_t> count(start.size()), chunk = to_hsize(rec.chunk_shape);
@@ -366,10 +385,8 @@ private:
               side::read, m_path, field, "cannot select chunk");
         check(H5Sselect_hyperslab(mem_space.get(), H5S_SELECT_SET, zero.data(), nullptr, count.data(), nullptr),
               side::read, m_path, field, "cannot select chunk");
-        std::vector<std::uint8_t> raw(rec.chunk_raw_bytes(), 0);
-        check(H5Dread(ds.id.get(), ds.type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT, raw.data()),
-              side::read, m_path, field, "cannot read chunk");
-        encode_chunk(rec.codec, rec.item_size(), raw.data(), raw.size(), out);
+        check(H5Dread(ds.id.get(), ds.type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT, dst), side::read,
+              m_path, field, "cannot read chunk");
     }
 
     std::string m_path;
@@ -383,7 +400,6 @@ private:
     manifest m_manifest;
     nlohmann::json m_manifest_json;
     std::map<std::string, dataset_info> m_datasets;
-    std::vector<std::uint8_t> m_scratch;
 };
 
 }  // namespace

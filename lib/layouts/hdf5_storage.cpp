@@ -1,6 +1,6 @@
 #include "layouts/hdf5_storage.hpp"
 
-#include "layouts/hdf5_filters.hpp"
+#include "codecs/codec_registry.hpp"
 #include "layouts/hdf5_ids.hpp"
 
 namespace fitstore::detail::h5 {
@@ -12,8 +12,6 @@ std::size_t grid_count(const array_record& rec) {
     return n;
 }
 
-bool is_blosc(codec_id id) { return id == codec_id::blosc_lz4 || id == codec_id::blosc_zstd; }
-
 }  // namespace
 
 storage storage_for(const array_record& rec) {
@@ -23,66 +21,41 @@ storage storage_for(const array_record& rec) {
     return storage::chunked;
 }
 
-std::string alp_refused(codec_id id) {
-    const std::string name(codec_name(id));
-    return "codec " + name + " is not available in the hdf5 layout (no HDF5 filter decodes it, so h5py could not "
-           "read the dataset): use the directory or blob layout for " + name +
-           ", or another codec (e.g. --codec zstd:3)";
+std::vector<codecs::hdf5_filter> filters_for(const array_record& rec) {
+    std::vector<codecs::hdf5_filter> filters;
+    const codecs::codec_def& def = codecs::codec_of(rec.codec.id);
+    // HDF5's shuffle (2) is optional and takes no cd_values, as H5Pset_shuffle sets it.
+    if (codecs::uses_shuffle_filter(rec.codec)) filters.push_back({H5Z_FILTER_SHUFFLE, true, {}});
+    if (def.hdf5_filter_id != 0) {
+        filters.push_back({def.hdf5_filter_id, def.hdf5_filter_optional,
+                           def.hdf5_cd_values ? def.hdf5_cd_values(rec.codec, effective_level(rec.codec), rec.item_size(),
+                                                                   rec.chunk_raw_bytes())
+                                              : std::vector<unsigned>{}});
+    }
+    return filters;
 }
 
-std::vector<H5Z_filter_t> pipeline_for(const codec_spec& spec) {
-    std::vector<H5Z_filter_t> ids;
-    if (spec.id == codec_id::none) return ids;
-    if (spec.shuffle && !is_blosc(spec.id)) ids.push_back(H5Z_FILTER_SHUFFLE);
-    switch (spec.id) {
-        case codec_id::zlib: ids.push_back(H5Z_FILTER_DEFLATE); break;
-        case codec_id::zstd: ids.push_back(h5z::zstd_filter_id); break;
-        case codec_id::lz4: ids.push_back(h5z::lz4_filter_id); break;
-        case codec_id::blosc_lz4:
-        case codec_id::blosc_zstd: ids.push_back(h5z::blosc_filter_id); break;
-        case codec_id::none:
-        case codec_id::alp:
-        case codec_id::alp_zstd:
-        case codec_id::automatic: break;
-    }
-    return ids;
+std::string not_in_hdf5(const codec_spec& codec) {
+    const codecs::codec_def* def = codecs::find_codec(codec.id);
+    if (def && def->in_hdf5) return "";
+    const std::string name(codec_name(codec.id));
+    return "codec " + name +
+           " is not available in the hdf5 layout (no HDF5 filter decodes it, so h5py could not read the dataset): "
+           "use the directory or blob layout for " +
+           name + ", or another codec (e.g. --codec zstd:3)";
 }
 
 void set_filters(hid_t dcpl, const array_record& rec, const std::string& path, const std::string& field) {
-    const int level = effective_level(rec.codec);
-    const auto fail = [&](herr_t status) { check(status, side::write, path, field, "cannot set filter"); };
-    if (rec.codec.shuffle && !is_blosc(rec.codec.id)) fail(H5Pset_shuffle(dcpl));
-    switch (rec.codec.id) {
-        case codec_id::none:
-        case codec_id::alp:  // refused in begin()
-        case codec_id::alp_zstd:
-        case codec_id::automatic: break;
-        case codec_id::zlib: fail(H5Pset_deflate(dcpl, static_cast<unsigned>(level))); break;
-        case codec_id::zstd: {
-            const unsigned cd[1] = {static_cast<unsigned>(level)};
-            fail(H5Pset_filter(dcpl, h5z::zstd_filter_id, H5Z_FLAG_MANDATORY, 1, cd));
-            break;
-        }
-        case codec_id::lz4: {
-            const unsigned cd[1] = {0};  // the plugin's default block size
-            fail(H5Pset_filter(dcpl, h5z::lz4_filter_id, H5Z_FLAG_MANDATORY, 1, cd));
-            break;
-        }
-        case codec_id::blosc_lz4:
-        case codec_id::blosc_zstd: {
-            // hdf5-blosc's cd_values; the chunks themselves are blosc frames
-            // that describe their own settings.
-            const unsigned cd[7] = {2,
-                                    2,
-                                    static_cast<unsigned>(rec.item_size()),
-                                    static_cast<unsigned>(rec.chunk_raw_bytes()),
-                                    static_cast<unsigned>(level),
-                                    rec.codec.shuffle ? 1u : 0u,
-                                    rec.codec.id == codec_id::blosc_lz4 ? 1u : 5u};
-            fail(H5Pset_filter(dcpl, h5z::blosc_filter_id, H5Z_FLAG_MANDATORY, 7, cd));
-            break;
-        }
+    for (const codecs::hdf5_filter& f : filters_for(rec)) {
+        check(H5Pset_filter(dcpl, static_cast<H5Z_filter_t>(f.id), f.optional ? H5Z_FLAG_OPTIONAL : H5Z_FLAG_MANDATORY,
+                            f.cd_values.size(), f.cd_values.data()),
+              side::write, path, field, "cannot set filter");
     }
+}
+
+codecs::chunk_encoding chunk_encoding_for(const array_record& rec) {
+    if (storage_for(rec) != storage::chunked) return {};  // stored raw
+    return {rec.codec, codecs::chunk_framing::hdf5};
 }
 
 std::vector<hsize_t> chunk_offset(const array_record& rec, std::size_t index) {

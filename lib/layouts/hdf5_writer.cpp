@@ -43,7 +43,8 @@ public:
         // write; their data is written later from the caller's memory.
         std::vector<const array_record*> mappable;
         for (const auto& [key, rec] : skeleton.arrays) {
-            if (is_float_codec(rec.codec.id)) throw usage_error(m_path, dataset_field(key) + ".codec", alp_refused(rec.codec.id));
+            const std::string refused = not_in_hdf5(rec.codec);
+            if (!refused.empty()) throw usage_error(m_path, dataset_field(key) + ".codec", refused);
             // An HDF5 dataset cannot also be a group: "x" and "x/y" cannot both be arrays.
             for (auto slash = key.find('/'); slash != std::string::npos; slash = key.find('/', slash + 1))
                 if (skeleton.arrays.count(key.substr(0, slash)) != 0)
@@ -95,41 +96,27 @@ public:
         write_string_attribute(m_dataset.get(), "codec", codec_to_string(rec.codec), m_path);
     }
 
+    codecs::chunk_encoding chunk_encoding(const array_record& rec) const override { return chunk_encoding_for(rec); }
+
     std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) override {
         quiet_hdf5();
         const std::string field = dataset_field(rec.key);
         if (!m_dataset) throw usage_error(m_path, field, "write_chunk called outside begin_array/end_array");
-        switch (m_storage) {
-            case storage::contiguous: {
-                if (size != rec.raw_bytes)
-                    throw usage_error(m_path, field, "expected one chunk of " + std::to_string(rec.raw_bytes) +
-                                                         " bytes, got " + std::to_string(size));
-                if (size != 0)
-                    check(H5Dwrite(m_dataset.get(), m_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes), side::write,
-                          m_path, field, "cannot write dataset");
-                return size;
-            }
-            case storage::raw_value: {
-                if (rec.raw_bytes == 0) return 0;
-                std::vector<std::uint8_t> raw(rec.raw_bytes);
-                decode_chunk(rec.codec, rec.item_size(), bytes, size, raw.data(), raw.size(), m_path, field);
-                check(H5Dwrite(m_dataset.get(), m_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()), side::write,
+        if (m_storage != storage::chunked) {
+            // One raw chunk (chunk_encoding): contiguous data or a compressed 0-d/empty value.
+            if (size != rec.raw_bytes)
+                throw usage_error(m_path, field, "expected one chunk of " + std::to_string(rec.raw_bytes) +
+                                                     " bytes, got " + std::to_string(size));
+            if (size != 0)
+                check(H5Dwrite(m_dataset.get(), m_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes), side::write,
                       m_path, field, "cannot write dataset");
-                return raw.size();
-            }
-            case storage::chunked: break;
+            return size;
         }
-        const void* data = bytes;
-        std::size_t stored = size;
-        if (rec.codec.id == codec_id::lz4) {
-            h5z::lz4_numcodecs_to_hdf5(static_cast<const std::uint8_t*>(bytes), size, m_scratch, m_path, field);
-            data = m_scratch.data();
-            stored = m_scratch.size();
-        }
+        // Encoded by the engine in the HDF5 filter's framing: stored as it is.
         const auto offset = chunk_offset(rec, index);
-        check(H5Dwrite_chunk(m_dataset.get(), H5P_DEFAULT, 0, offset.data(), stored, data), side::write, m_path,
-              field, "cannot write chunk");
-        return stored;
+        check(H5Dwrite_chunk(m_dataset.get(), H5P_DEFAULT, 0, offset.data(), size, bytes), side::write, m_path, field,
+              "cannot write chunk");
+        return size;
     }
 
     void end_array(array_record& rec) override {
@@ -253,7 +240,6 @@ private:
     storage m_storage = storage::contiguous;
     bool m_aligned = false;
     std::set<std::string> m_precreated;  // datasets begin() created aligned
-    std::vector<std::uint8_t> m_scratch;
 };
 
 }  // namespace

@@ -1,7 +1,9 @@
 // The seam between the storage engine (lib/store.cpp: chunking, codecs,
 // checksums, worker pool, mmap decisions) and the three back ends
 // (directory.cpp, blob.cpp, hdf5_*.cpp). A back end only moves encoded chunk
-// bytes and the manifest; it never compresses or checks checksums itself.
+// bytes and the manifest; it never compresses or checks checksums itself. It
+// names the encoding it stores chunks in (chunk_encoding), and the engine
+// encodes and decodes in it.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "codecs/chunk_encoding.hpp"
 #include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "io/byte_source.hpp"
@@ -32,7 +35,10 @@ public:
     virtual void begin(const manifest& skeleton) { (void)skeleton; }
     /// Prepares storage for `rec` (key, dtype, shape, chunk_shape, codec filled in).
     virtual void begin_array(const array_record& rec) = 0;
-    /// Stores chunk `index` given in canonical (zarr/numcodecs) encoding; returns
+    /// The encoding write_chunk takes `rec`'s chunks in. Default: the array's codec
+    /// in zarr/numcodecs framing (codec none: raw bytes straight from the caller).
+    virtual codecs::chunk_encoding chunk_encoding(const array_record& rec) const { return {rec.codec}; }
+    /// Stores chunk `index` given in chunk_encoding(rec); returns
     /// the bytes it occupies in this layout (the manifest's stored_bytes) and may
     /// record its location (blob: offset) in rec.chunks[index]. Called in order,
     /// from one thread.
@@ -61,10 +67,16 @@ public:
     virtual const manifest& get_manifest() const = 0;
     /// The manifest exactly as stored (JSON), for inspect/convert.
     virtual const nlohmann::json& manifest_json() const = 0;
-    /// Reads chunk `index` in canonical (zarr/numcodecs) encoding into `out`.
+    /// The encoding read_chunk hands chunk `index` of `rec` over in; called on the
+    /// thread that reads it. Default: the array's codec in zarr/numcodecs framing.
+    virtual codecs::chunk_encoding chunk_encoding(const array_record& rec, std::size_t index) {
+        (void)index;
+        return {rec.codec};
+    }
+    /// Reads chunk `index` in chunk_encoding(rec, index) into `out`.
     /// Throws format_error if the stored size differs from the manifest.
     virtual void read_chunk(const array_record& rec, std::size_t index, std::vector<std::uint8_t>& out) = 0;
-    /// Reads an uncompressed chunk's stored bytes straight into `dst` (exactly `bytes`).
+    /// Reads a chunk stored raw (chunk_encoding none) straight into `dst` (exactly `bytes`).
     virtual void read_chunk_into(const array_record& rec, std::size_t index, void* dst, std::size_t bytes) = 0;
     /// Reads bytes [offset, offset + bytes) of an uncompressed chunk's stored bytes into
     /// `dst`, so a large chunk can be read in segments while earlier ones are hashed.

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "codecs/zarr_metadata.hpp"
 #include "fitstore/array_bundle.hpp"
 #include "fitstore/codec.hpp"
 #include "fitstore/errors.hpp"

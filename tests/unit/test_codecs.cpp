@@ -19,8 +19,11 @@
 #include <unistd.h>
 
 #include "../common/fenced_buffer.hpp"
+#include "codecs/shuffle.hpp"
+#include "codecs/zarr_metadata.hpp"
 #include "fitstore/codec.hpp"
 #include "fitstore/errors.hpp"
+#include "io/xxh3.hpp"
 
 using fitstore::codec_id;
 using fitstore::codec_spec;

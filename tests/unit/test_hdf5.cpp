@@ -10,12 +10,16 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
+#include "codecs/lz4_hdf5.hpp"
+#include "codecs/shuffle.hpp"
 #include "fitstore/array_bundle.hpp"
 #include "fitstore/store.hpp"
-#include "layouts/hdf5_filters.hpp"
+#include "layouts/layout.hpp"
 #include "test_support.hpp"
 
 using namespace fitstore;
@@ -239,7 +243,7 @@ TEST_CASE("a reader keeps its mapping valid when the store is replaced", "[hdf5]
 }
 
 TEST_CASE("lz4 chunks are re-framed between numcodecs and the HDF5 filter", "[hdf5][lz4]") {
-    using namespace fitstore::detail::h5z;
+    using namespace fitstore::codecs;
     std::vector<std::uint8_t> raw(10000);
     for (std::size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<std::uint8_t>(i % 13);
     std::vector<std::uint8_t> canonical;
@@ -515,4 +519,52 @@ TEST_CASE("a damaged hdf5 chunk never loads as numbers", "[hdf5][bad]") {
                                      (Catch::Contains("checksum mismatch") || Catch::Contains("damaged stream")));
         }
     }
+}
+
+TEST_CASE("chunks whose deflate was skipped but whose shuffle ran load through HDF5's pipeline", "[hdf5][filters]") {
+    // HDF5 records the optional filters it skipped in each chunk's filter mask.
+    // Chunks shuffled but not deflated (mask 2, as HDF5 stores them when deflate
+    // fails) are written here with H5Dwrite_chunk: only HDF5's pipeline can undo
+    // the shuffle, and the back end hands them to the engine raw. A one-chunk and
+    // a several-chunk array take the engine's two read paths.
+    temp_dir dir;
+    const std::string path = dir / "m.h5";
+    array_bundle bundle;
+    bundle.add("one", random_array(dtype::float64, {500}, 21));
+    bundle.add("many", random_array(dtype::float64, {5000}, 22));
+    dump_options options = h5_options(parse_codec("zlib:6+shuffle"));
+    options.chunk_bytes = 16384;
+    dump(bundle, path, options);
+    manifest m = read_store_manifest(path);
+    REQUIRE(m.arrays.at("one").chunks.size() == 1);
+    REQUIRE(m.arrays.at("many").chunks.size() == 3);
+    {
+        h5 f = open_rw(path);
+        for (auto& kv : m.arrays) {
+            array_record& rec = kv.second;
+            h5 ds{H5Dopen2(f, ("/" + kv.first).c_str(), H5P_DEFAULT), H5Dclose};
+            const auto* values = static_cast<const std::uint8_t*>(bundle.at(kv.first).data());
+            rec.stored_bytes = 0;
+            for (std::size_t i = 0; i < rec.chunks.size(); ++i) {
+                const std::size_t first = i * rec.chunk_shape[0];
+                const std::size_t n = std::min(rec.chunk_shape[0], rec.shape[0] - first);
+                std::vector<std::uint8_t> raw(rec.chunk_raw_bytes(), 0), shuffled(raw.size());
+                std::memcpy(raw.data(), values + first * 8, n * 8);
+                fitstore::byte_shuffle(raw.data(), shuffled.data(), raw.size(), 8);
+                const hsize_t offset[1] = {first};
+                REQUIRE(H5Dwrite_chunk(ds, H5P_DEFAULT, 2, offset, shuffled.size(), shuffled.data()) >= 0);
+                rec.chunks[i].stored_bytes = shuffled.size();
+                rec.stored_bytes += shuffled.size();
+                unsigned mask = 0;
+                haddr_t addr = HADDR_UNDEF;
+                hsize_t size = 0;
+                REQUIRE(H5Dget_chunk_info_by_coord(ds, offset, &mask, &addr, &size) >= 0);
+                REQUIRE(mask == 2);
+            }
+        }
+    }
+    fitstore::detail::rewrite_hdf5_manifest(path, m, false);
+    const auto loaded = load<array_bundle>(path);
+    REQUIRE(bit_equal(loaded.at("one"), bundle.at("one")));
+    REQUIRE(bit_equal(loaded.at("many"), bundle.at("many")));
 }

@@ -1,0 +1,44 @@
+// "none": raw chunks, stored as they are ("compressor": null in zarr, no
+// filter in HDF5), so an array of one chunk stays mappable.
+#include <cstring>
+
+#include "codecs/codec_registry.hpp"
+
+namespace fitstore::codecs {
+namespace {
+
+std::size_t none_bound(std::size_t raw_bytes) { return raw_bytes; }
+
+std::size_t none_encode(const codec_spec&, int, std::size_t, const std::uint8_t* raw, std::size_t raw_bytes,
+                        std::uint8_t* out) {
+    if (raw_bytes) std::memcpy(out, raw, raw_bytes);
+    return raw_bytes;
+}
+
+void none_decode(std::size_t, const std::uint8_t* stored, std::size_t stored_bytes, std::uint8_t* raw,
+                 std::size_t raw_bytes, const error_site& site) {
+    if (stored_bytes != raw_bytes) {
+        fail(site, "none", "expected " + std::to_string(raw_bytes) + " raw bytes, found " + std::to_string(stored_bytes));
+    }
+    if (raw_bytes) std::memcpy(raw, stored, raw_bytes);
+}
+
+}  // namespace
+
+const codec_def& none_codec() {
+    static const codec_def def = [] {
+        codec_def d;
+        d.id = codec_id::none;
+        d.name = d.usage = "none";
+        d.max_ratio = 1;
+        d.shuffle = shuffle_support::raw_bytes;
+        d.bound = none_bound;
+        d.encode = none_encode;
+        d.decode = none_decode;
+        d.in_hdf5 = true;  // zarr "compressor": null and no HDF5 filter: the defaults
+        return d;
+    }();
+    return def;
+}
+
+}  // namespace fitstore::codecs
