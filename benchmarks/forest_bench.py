@@ -119,10 +119,23 @@ def blocked_on_fifo(pid):
         return f.read().strip() in ("wait_for_partner", "fifo_open")
 
 
+def files_of(path):
+    return [path] if os.path.isfile(path) else [os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs]
+
+
+def fsync_files(path):
+    for p in files_of(path):
+        fd = os.open(p, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+
+
 def drop_file_cache(path):
-    """Evicts `path`'s pages (posix_fadvise DONTNEED) so every load starts cold-ish."""
-    files = [path] if os.path.isfile(path) else [os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs]
-    for p in files:
+    """Evicts `path`'s pages so every load starts cold: fsync first (DONTNEED keeps
+    dirty pages, so a file never synced would stay cached and load warm), then
+    posix_fadvise DONTNEED."""
+    fsync_files(path)
+    for p in files_of(path):
         fd = os.open(p, os.O_RDONLY)
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         os.close(fd)
@@ -169,12 +182,18 @@ def fit_and_dump(a, fitstore, joblib):
             f.write(",".join(repr(float(v)) for v in row) + "\n")
     want = est.predict(Xq)
 
+    def pickle_dump(p):
+        with open(p, "wb") as f:
+            pickle.dump(est, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    # Every dump is timed until its bytes are on disk: fitstore.dump fsyncs (durable=True,
+    # its default), so joblib's and pickle's files are fsynced inside the timing too.
     dumps = {
         "fitstore none": lambda p: fitstore.dump(est, p, codec="none"),
         "fitstore zstd:1": lambda p: fitstore.dump(est, p, codec="zstd:1"),
-        "joblib 0": lambda p: joblib.dump(est, p, compress=0),
-        "joblib 3": lambda p: joblib.dump(est, p, compress=3),
-        "pickle": lambda p: pickle.dump(est, open(p, "wb"), protocol=pickle.HIGHEST_PROTOCOL),
+        "joblib 0": lambda p: (joblib.dump(est, p, compress=0), fsync_files(p)),
+        "joblib 3": lambda p: (joblib.dump(est, p, compress=3), fsync_files(p)),
+        "pickle": lambda p: (pickle_dump(p), fsync_files(p)),
     }
     paths, results = {}, {"conditions": {
         "samples": a.samples, "features": a.features, "classes": a.classes, "flip_y": a.flip_y, "trees": a.trees,

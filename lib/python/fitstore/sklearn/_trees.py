@@ -92,7 +92,7 @@ class _Member(Adapter):
             if not isinstance(raw, dict):
                 raise bad(f"{r.where}.params.sklearn_params", "expected an object")
             return raw  # JSON values as they are (class_weight: an object with str keys); construct() checks them
-        if raw is None and "sklearn_params" not in r.params:  # written by C++
+        if "sklearn_params" not in r.params:  # written by C++
             return self.params_from_schema(r)
         raw = r.param("sklearn_params", dict)
         return {k: decode_value(v, f"{r.where}.params.sklearn_params.{k}") for k, v in raw.items()}
