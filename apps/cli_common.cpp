@@ -5,13 +5,36 @@
 #include <cstdio>
 #include <memory>
 
+#include "store/layout_registry.hpp"
+
 namespace fitstore::cli {
 
+namespace {
+
+// --layout's help from the layout registry: "directory (zarr v2 folder), hdf5
+// (one HDF5 file) or blob (...) (default: from the output's name: .h5/.hdf5 ->
+// hdf5, .fitstore -> blob, otherwise directory)".
+std::string layout_help(const std::vector<const detail::layout_backend*>& layouts) {
+    std::string names, by_name;
+    for (std::size_t i = 0; i < layouts.size(); ++i) {
+        const detail::layout_backend& b = *layouts[i];
+        if (i != 0) names += i + 1 == layouts.size() ? " or " : ", ";
+        names += b.name + (b.summary.empty() ? "" : " (" + b.summary + ")");
+        if (b.extensions.empty()) continue;
+        std::string exts;
+        for (const auto& e : b.extensions) exts += (exts.empty() ? "." : "/.") + e;
+        by_name += exts + " -> " + b.name + ", ";
+    }
+    return "Store layout: " + names + " (default: from the output's name: " + by_name + "otherwise directory)";
+}
+
+}  // namespace
+
 void add_write_flags(CLI::App* cmd, write_flags& flags) {
-    cmd->add_option("--layout", flags.layout,
-                    "Store layout: directory (zarr v2 folder), hdf5 or blob (default: from the output's name: "
-                    ".h5/.hdf5 -> hdf5, .fitstore -> blob, otherwise directory)")
-        ->check(CLI::IsMember({"directory", "hdf5", "blob"}));
+    const std::vector<const detail::layout_backend*> layouts = detail::registered_layouts();
+    std::vector<std::string> names;
+    for (const detail::layout_backend* b : layouts) names.push_back(b->name);
+    cmd->add_option("--layout", flags.layout, layout_help(layouts))->check(CLI::IsMember(names));
     cmd->add_option("--codec", flags.codec,
                     "Codec[:LEVEL]: none, zlib[:1-9], zstd[:1-19], lz4[:ACCEL], blosc-lz4[:1-9], blosc-zstd[:1-9]");
     cmd->add_flag("--shuffle", flags.shuffle, "Byte-shuffle elements before compressing");

@@ -1,60 +1,60 @@
-// fitstore bench: serialization speed of every layout and codec against the
-// single blob, cereal and the machine's limits (see benchmarks/bench.hpp).
-#include <iostream>
+// fitstore bench / bench-predict: the benchmarks live in their own program,
+// fitstore-bench (benchmarks/cli), next to this one, so the CLI does not link
+// the benchmark harness. These sub-commands hand their arguments to it
+// unchanged (--help included: the options are fitstore-bench's).
+#include <limits.h>
+#include <unistd.h>
 
-#include "bench.hpp"
-#include "bench_codecs.hpp"
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
 #include "commands.hpp"
 
 namespace fitstore::cli {
-void add_bench_command(CLI::App& app) {
-    auto* cmd = app.add_subcommand("bench", "Benchmark dump/load speed of every layout and codec against the machine's limits");
-    static bench::bench_config config;
-    static bool quick = false;
-    static std::string child;
-    static bool codec_speed = false;
-    static std::vector<std::string> npy;
-    cmd->add_option("--sizes", config.sizes, "Model sizes (default 16M,256M,1G)")->delimiter(',');
-    cmd->add_option("--layouts", config.layouts, "directory,hdf5,blob,memory (dumps/loads),cereal (C++ peer)")
-        ->delimiter(',');
-    cmd->add_option("--codecs", config.codecs,
-                    "Codecs, e.g. none,lz4,zstd:1,zlib:3,blosc-zstd+shuffle (+shuffle turns byte shuffle on)")
-        ->delimiter(',');
-    cmd->add_option("--threads", config.threads, "Thread counts: 1, all or a number (default 1,all)")->delimiter(',');
-    cmd->add_option("--data", config.data, "realistic (3-decimal values) or random (full-precision uniform)")
-        ->check(CLI::IsMember({"realistic", "random"}));
-    cmd->add_option("--repeats", config.repeats, "Runs per case, each in a fresh process (default 3; --quick: 2)");
-    cmd->add_option("--json", config.json_path, "Write the results as JSON");
-    cmd->add_option("--chart", config.chart_path, "Write an SVG chart of the largest size");
-    cmd->add_option("--peers-json", config.peers_json, "Show results of benchmarks/peers.py --json beside fitstore's");
-    cmd->add_option("--from-json", config.from_json,
-                    "Measure nothing: print, judge and chart a saved report (its .partial too), e.g. with --peers-json");
-    cmd->add_option("--dir", config.work_dir, "Folder for the stores being written (default /tmp)");
-    cmd->add_flag("--quick", quick, "Small sizes (1M,16M), 2 runs per case: about a minute");
-    cmd->add_flag("--codec-speed", codec_speed,
-                  "Codecs alone: ratio, encode/decode GB/s per core and on all cores on the model's float arrays "
-                  "(--sizes, default 256M; --codecs, default alp,alp-zstd:1,zstd:1,zstd:3,lz4) and on --npy files");
-    cmd->add_option("--npy", npy, "With --codec-speed: float32/float64 .npy files to measure too")->delimiter(',');
-    cmd->add_option("--child", child, "internal: run one measurement")->group("");
-    cmd->callback([cmd] {
-        if (!child.empty()) {
-            command_result() = bench::run_child(child);
-            return;
-        }
-        if (codec_speed) {
-            bench::codec_bench_config c;
-            if (cmd->count("--sizes") != 0) c.sizes = config.sizes;
-            if (cmd->count("--codecs") != 0) c.codecs = config.codecs;
-            c.npy = npy;
-            c.json_path = config.json_path;
-            command_result() = bench::run_codec_bench(c);
-            return;
-        }
-        if (quick) {
-            if (cmd->count("--sizes") == 0) config.sizes = {"1M", "16M"};
-            if (cmd->count("--repeats") == 0) config.repeats = 2;
-        }
-        command_result() = bench::run_bench(config);
+namespace {
+
+/// fitstore-bench in this program's own folder.
+std::string bench_program() {
+    char self[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return "fitstore-bench";
+    std::string path(self, static_cast<std::size_t>(n));
+    return path.substr(0, path.find_last_of('/') + 1) + "fitstore-bench";
+}
+
+void add_forwarding_command(CLI::App& app, const char* name, const char* description) {
+    auto* cmd = app.add_subcommand(name, description);
+    cmd->prefix_command();  // every argument after the name is fitstore-bench's
+    cmd->set_help_flag();
+    cmd->callback([cmd, name] {
+        const std::string program = bench_program();
+        std::vector<std::string> args = {program, name};
+        for (const auto& a : cmd->remaining()) args.push_back(a);
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        std::cout.flush();
+        ::execv(program.c_str(), argv.data());
+        std::cerr << "fitstore " << name << ": cannot run " << program << " (" << std::strerror(errno)
+                  << "); it is built with the benchmarks (FITSTORE_BUILD_BENCHMARKS=ON)\n";
+        command_result() = exit_bad_input;
     });
 }
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+    add_forwarding_command(app, "bench",
+                           "Benchmark dump/load speed of every layout and codec against the machine's limits "
+                           "(runs fitstore-bench; see `fitstore bench --help`)");
+}
+
+void add_bench_predict_command(CLI::App& app) {
+    add_forwarding_command(app, "bench-predict",
+                           "Benchmark svc predict: fitstore's dense path vs libsvm's svm_predict (runs fitstore-bench)");
+}
+
 }  // namespace fitstore::cli

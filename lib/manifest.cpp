@@ -7,6 +7,8 @@
 
 #include "fitstore/errors.hpp"
 #include "io/xxh3.hpp"
+#include "store/layout_registry.hpp"
+#include "store/manifest_internal.hpp"
 
 namespace fitstore {
 
@@ -39,6 +41,14 @@ bool is_valid_name(std::string_view name) noexcept {
     return true;
 }
 
+namespace detail {
+
+bool is_manifest_key(const std::string& key) noexcept {
+    for (const char* k : k_manifest_keys)
+        if (key == k) return true;
+    return false;
+}
+
 std::string zarr_chunk_key(const shape_t& index) {
     if (index.empty()) return "0";
     std::string key;
@@ -58,13 +68,32 @@ shape_t chunk_index(const shape_t& grid, std::size_t n) {
     return index;
 }
 
-namespace {
+std::size_t chunk_count(const array_record& rec) {
+    std::size_t n = 1;
+    for (std::size_t g : rec.chunk_grid()) n *= g;
+    return n;
+}
+
+std::optional<std::size_t> chunk_count_within(const array_record& rec, std::size_t limit) {
+    std::size_t n = 1;
+    for (std::size_t g : rec.chunk_grid()) {
+        if (g != 0 && n > limit / g) return std::nullopt;
+        n *= g;
+    }
+    return n;
+}
 
 std::string hex64(std::uint64_t v) {
     char buf[17];
     std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
     return buf;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::hex64;
 
 // The manifest's own checksum: XXH3-64 of its canonical text (compact, keys
 // sorted) without this key. Arrays carry per-chunk checksums, but parameters,
@@ -100,6 +129,10 @@ json object_to_json(const object_record& o) {
     return j;
 }
 
+}  // namespace
+
+namespace detail {
+
 json array_to_json(const array_record& a, bool with_offsets) {
     json j;
     j["dtype"] = std::string(dtype_name(a.type));
@@ -123,6 +156,12 @@ json array_to_json(const array_record& a, bool with_offsets) {
     merge_extra(j, a.extra);
     return j;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::array_to_json;
 
 // ---- validation -------------------------------------------------------------
 
@@ -249,6 +288,38 @@ public:
         if (!j.is_object()) fail(field, "expected an object, found " + found(j));
         array_record a;
         a.key = key;
+        const std::size_t chunk_raw = array_geometry(j, field, a);
+        a.codec = array_codec(member(j, "codec", field), field + ".codec", a);
+        const std::size_t n_chunks = chunk_count(a, field);
+        const json& chunks = member(j, "chunks", field);
+        if (!chunks.is_array()) fail(field + ".chunks", "expected a list, found " + found(chunks));
+        if (chunks.size() != n_chunks)
+            fail(field + ".chunks", "expected " + std::to_string(n_chunks) + " chunks for shape and chunk_shape, found " +
+                                        std::to_string(chunks.size()));
+        m_total_chunks += n_chunks;
+        if (m_total_chunks > manifest_limits::max_total_chunks)
+            fail(field + ".chunks", "more than " + std::to_string(manifest_limits::max_total_chunks) + " chunks in all");
+        std::uint64_t total_stored = 0;
+        for (std::size_t i = 0; i < chunks.size(); ++i) {
+            const std::string f = field + ".chunks[" + std::to_string(i) + "]";
+            chunk_record c = chunk(chunks[i], f, a, chunk_raw);
+            if (c.stored_bytes > std::numeric_limits<std::uint64_t>::max() - total_stored)
+                fail(f + ".stored_bytes", "sum of stored sizes overflows");
+            total_stored += c.stored_bytes;
+            a.chunks.push_back(c);
+        }
+        a.stored_bytes = uint_field(member(j, "stored_bytes", field), field + ".stored_bytes");
+        if (a.stored_bytes != total_stored)
+            fail(field + ".stored_bytes", "expected " + std::to_string(total_stored) +
+                                              " (the sum of the chunks), found " + std::to_string(a.stored_bytes));
+        a.extra = extra_of(j, {"dtype", "byte_order", "shape", "chunk_shape", "codec", "raw_bytes", "stored_bytes",
+                               "chunks"});
+        return a;
+    }
+
+    // dtype, byte order, shape, chunk shape and raw_bytes of an array record;
+    // returns the bytes of one chunk.
+    std::size_t array_geometry(const json& j, const std::string& field, array_record& a) {
         a.type = dtype_from_name(string_field(member(j, "dtype", field), field + ".dtype"), m_path, field + ".dtype");
         if (j.contains("byte_order")) {
             const std::string order = string_field(j["byte_order"], field + ".byte_order");
@@ -274,97 +345,83 @@ public:
         if (a.raw_bytes != raw)
             fail(field + ".raw_bytes", "expected " + std::to_string(raw) + " (shape x itemsize), found " +
                                            std::to_string(a.raw_bytes));
-        const json& codec = member(j, "codec", field);
-        if (!codec.is_object()) fail(field + ".codec", "expected an object, found " + found(codec));
-        const std::string id = string_field(member(codec, "id", field + ".codec"), field + ".codec.id");
+        return chunk_raw;
+    }
+
+    // The codec object of an array record (`field` is "arrays.KEY.codec"), checked against its dtype.
+    codec_spec array_codec(const json& codec, const std::string& field, const array_record& a) {
+        if (!codec.is_object()) fail(field, "expected an object, found " + found(codec));
+        const std::string id = string_field(member(codec, "id", field), field + ".id");
+        codec_spec spec;
         try {
-            a.codec = parse_codec(id);
+            spec = parse_codec(id);
         } catch (const error& e) {
-            fail(field + ".codec.id", "unknown codec " + found(id));
+            fail(field + ".id", "unknown codec " + found(id));
         }
         if (codec.contains("level")) {
             const json& level = codec["level"];
-            if (!level.is_number_integer()) fail(field + ".codec.level", "expected an integer, found " + found(level));
+            if (!level.is_number_integer()) fail(field + ".level", "expected an integer, found " + found(level));
             const auto v = level.get<std::int64_t>();
-            if (v < 0 || v > 100) fail(field + ".codec.level", "level out of range: " + std::to_string(v));
-            a.codec.level = static_cast<int>(v);
+            if (v < 0 || v > 100) fail(field + ".level", "level out of range: " + std::to_string(v));
+            spec.level = static_cast<int>(v);
         }
         if (codec.contains("shuffle")) {
-            if (!codec["shuffle"].is_boolean()) fail(field + ".codec.shuffle", "expected true or false");
-            a.codec.shuffle = codec["shuffle"].get<bool>();
+            if (!codec["shuffle"].is_boolean()) fail(field + ".shuffle", "expected true or false");
+            spec.shuffle = codec["shuffle"].get<bool>();
         }
         try {
-            validate_codec(a.codec);
+            validate_codec(spec);
         } catch (const error& e) {
-            fail(field + ".codec", e.message());
+            fail(field, e.message());
         }
-        if (a.codec.id == codec_id::automatic)
-            fail(field + ".codec.id", "\"auto\" is chosen per array when dumping; a stored array names its codec");
-        if (is_float_codec(a.codec.id) && ((a.type != dtype::float32 && a.type != dtype::float64) || a.big_endian))
-            fail(field + ".codec.id", std::string(codec_name(a.codec.id)) + " stores little-endian float32 or float64 arrays, found " +
-                                          std::string(dtype_name(a.type)) + (a.big_endian ? " big-endian" : ""));
-        // The chunk grid must be small enough to describe, and the chunk list must match it exactly.
-        const shape_t grid = a.chunk_grid();
-        std::size_t n_chunks = 1;
-        for (std::size_t g : grid) {
-            if (g != 0 && n_chunks > manifest_limits::max_chunks_per_array / g)
-                fail(field + ".chunk_shape", "more than " + std::to_string(manifest_limits::max_chunks_per_array) +
-                                                 " chunks");
-            n_chunks *= g;
+        if (spec.id == codec_id::automatic)
+            fail(field + ".id", "\"auto\" is chosen per array when dumping; a stored array names its codec");
+        if (is_float_codec(spec.id) && ((a.type != dtype::float32 && a.type != dtype::float64) || a.big_endian))
+            fail(field + ".id", std::string(codec_name(spec.id)) + " stores little-endian float32 or float64 arrays, found " +
+                                    std::string(dtype_name(a.type)) + (a.big_endian ? " big-endian" : ""));
+        return spec;
+    }
+
+    // The chunk grid must be small enough to describe (the chunk list must then match it exactly).
+    std::size_t chunk_count(const array_record& a, const std::string& field) const {
+        const std::optional<std::size_t> n = detail::chunk_count_within(a, manifest_limits::max_chunks_per_array);
+        if (!n)
+            fail(field + ".chunk_shape", "more than " + std::to_string(manifest_limits::max_chunks_per_array) +
+                                             " chunks");
+        return *n;
+    }
+
+    // One entry of an array's chunk list (`f` is "arrays.KEY.chunks[i]").
+    chunk_record chunk(const json& cj, const std::string& f, const array_record& a, std::size_t chunk_raw) const {
+        if (!cj.is_object()) fail(f, "expected an object, found " + found(cj));
+        chunk_record c;
+        c.stored_bytes = uint_field(member(cj, "stored_bytes", f), f + ".stored_bytes");
+        if (cj.contains("present")) {
+            if (!cj["present"].is_boolean()) fail(f + ".present", "expected true or false");
+            c.present = cj["present"].get<bool>();
         }
-        const json& chunks = member(j, "chunks", field);
-        if (!chunks.is_array()) fail(field + ".chunks", "expected a list, found " + found(chunks));
-        if (chunks.size() != n_chunks)
-            fail(field + ".chunks", "expected " + std::to_string(n_chunks) + " chunks for shape and chunk_shape, found " +
-                                        std::to_string(chunks.size()));
-        m_total_chunks += n_chunks;
-        if (m_total_chunks > manifest_limits::max_total_chunks)
-            fail(field + ".chunks", "more than " + std::to_string(manifest_limits::max_total_chunks) + " chunks in all");
-        std::uint64_t total_stored = 0;
+        if (cj.contains("xxh3")) {
+            const std::string hex = string_field(cj["xxh3"], f + ".xxh3");
+            if (hex.size() != 16 || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+                fail(f + ".xxh3", "expected 16 lower-case hex digits, found " + found(hex));
+            c.xxh3 = std::stoull(hex, nullptr, 16);
+        }
+        if (cj.contains("offset")) c.offset = uint_field(cj["offset"], f + ".offset");
+        if (!c.present) return c;
+        if (a.codec.id == codec_id::none && c.stored_bytes != chunk_raw)
+            fail(f + ".stored_bytes", "expected " + std::to_string(chunk_raw) + " for an uncompressed chunk, found " +
+                                          std::to_string(c.stored_bytes));
+        // Zip-bomb guard: no codec expands beyond its ratio, so a claim beyond it is a lie.
+        // The 4096 raw bytes of slack cover tiny chunks whose headers dominate; it is not
+        // multiplied by the ratio, so many tiny chunk files cannot claim gigabytes.
         const std::uint64_t ratio = max_expansion_ratio(a.codec.id);
-        for (std::size_t i = 0; i < chunks.size(); ++i) {
-            const std::string f = field + ".chunks[" + std::to_string(i) + "]";
-            const json& cj = chunks[i];
-            if (!cj.is_object()) fail(f, "expected an object, found " + found(cj));
-            chunk_record c;
-            c.stored_bytes = uint_field(member(cj, "stored_bytes", f), f + ".stored_bytes");
-            if (cj.contains("present")) {
-                if (!cj["present"].is_boolean()) fail(f + ".present", "expected true or false");
-                c.present = cj["present"].get<bool>();
-            }
-            if (cj.contains("xxh3")) {
-                const std::string hex = string_field(cj["xxh3"], f + ".xxh3");
-                if (hex.size() != 16 || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
-                    fail(f + ".xxh3", "expected 16 lower-case hex digits, found " + found(hex));
-                c.xxh3 = std::stoull(hex, nullptr, 16);
-            }
-            if (cj.contains("offset")) c.offset = uint_field(cj["offset"], f + ".offset");
-            if (c.present) {
-                if (a.codec.id == codec_id::none && c.stored_bytes != chunk_raw)
-                    fail(f + ".stored_bytes", "expected " + std::to_string(chunk_raw) +
-                                                  " for an uncompressed chunk, found " + std::to_string(c.stored_bytes));
-                // Zip-bomb guard: no codec expands beyond its ratio, so a claim beyond it is a lie.
-                // The 4096 raw bytes of slack cover tiny chunks whose headers dominate; it is not
-                // multiplied by the ratio, so many tiny chunk files cannot claim gigabytes.
-                if (a.codec.id != codec_id::none && chunk_raw > 0 &&
-                    (c.stored_bytes == 0 || (c.stored_bytes < (std::uint64_t(1) << 48) / ratio &&
-                                             chunk_raw > c.stored_bytes * ratio + 4096)))
-                    fail(f + ".stored_bytes", std::to_string(c.stored_bytes) + " stored bytes cannot decode to " +
-                                                  std::to_string(chunk_raw) + " bytes with " +
-                                                  std::string(codec_name(a.codec.id)));
-            }
-            if (c.stored_bytes > std::numeric_limits<std::uint64_t>::max() - total_stored)
-                fail(f + ".stored_bytes", "sum of stored sizes overflows");
-            total_stored += c.stored_bytes;
-            a.chunks.push_back(c);
-        }
-        a.stored_bytes = uint_field(member(j, "stored_bytes", field), field + ".stored_bytes");
-        if (a.stored_bytes != total_stored)
-            fail(field + ".stored_bytes", "expected " + std::to_string(total_stored) +
-                                              " (the sum of the chunks), found " + std::to_string(a.stored_bytes));
-        a.extra = extra_of(j, {"dtype", "byte_order", "shape", "chunk_shape", "codec", "raw_bytes", "stored_bytes",
-                               "chunks"});
-        return a;
+        if (a.codec.id != codec_id::none && chunk_raw > 0 &&
+            (c.stored_bytes == 0 ||
+             (c.stored_bytes < (std::uint64_t(1) << 48) / ratio && chunk_raw > c.stored_bytes * ratio + 4096)))
+            fail(f + ".stored_bytes", std::to_string(c.stored_bytes) + " stored bytes cannot decode to " +
+                                          std::to_string(chunk_raw) + " bytes with " +
+                                          std::string(codec_name(a.codec.id)));
+        return c;
     }
 
 private:
@@ -372,6 +429,12 @@ private:
     std::size_t m_objects = 0;
     std::size_t m_total_chunks = 0;
 };
+
+// The blob records where each chunk sits in its one buffer; the other layouts know where chunks are.
+bool records_chunk_offsets(const std::string& layout) {
+    const detail::layout_backend* backend = detail::find_layout_backend(layout);
+    return backend && backend->records_chunk_offsets;
+}
 
 }  // namespace
 
@@ -382,7 +445,7 @@ json manifest_to_json(const manifest& m) {
     j["layout"] = m.layout;
     j["root"] = object_to_json(m.root);
     json arrays = json::object();
-    for (const auto& a : m.arrays) arrays[a.first] = array_to_json(a.second, m.layout == "blob");
+    for (const auto& a : m.arrays) arrays[a.first] = array_to_json(a.second, records_chunk_offsets(m.layout));
     j["arrays"] = std::move(arrays);
     j["provenance"] = m.provenance;
     merge_extra(j, m.extra);
@@ -407,8 +470,8 @@ manifest manifest_from_json(const json& j, const std::string& path) {
                             "format versions up to " + std::to_string(format_major) + "." +
                                 std::to_string(format_minor) + "; upgrade fitstore to load it");
     m.layout = v.string_field(v.member(j, "layout", ""), "layout", 32);
-    if (m.layout != "directory" && m.layout != "hdf5" && m.layout != "blob")
-        v.fail("layout", "expected \"directory\", \"hdf5\" or \"blob\", found " + validator::found(m.layout));
+    if (!detail::find_layout_backend(m.layout))
+        v.fail("layout", "expected " + detail::layout_choices(true) + ", found " + validator::found(m.layout));
     const json& arrays = v.member(j, "arrays", "");
     if (!arrays.is_object()) v.fail("arrays", "expected an object, found " + validator::found(arrays));
     if (arrays.size() > manifest_limits::max_arrays)
@@ -427,8 +490,7 @@ manifest manifest_from_json(const json& j, const std::string& path) {
             v.fail("provenance", "expected an object, found " + validator::found(j["provenance"]));
         m.provenance = j["provenance"];
     }
-    m.extra = validator::extra_of(j, {"format", "format_version", "layout", "root", "arrays", "provenance",
-                                      k_checksum_key});
+    m.extra = validator::extra_of(j, detail::k_manifest_keys);
     // Checked after the structure so that a malformed field is named precisely;
     // optional so that hand-written manifests (and older files) still load.
     if (j.contains(k_checksum_key)) {

@@ -7,8 +7,8 @@
 #include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "io/xxh3.hpp"
-#include "layouts/layout.hpp"
-#include "store_checks.hpp"
+#include "store/engine.hpp"
+#include "store/layout_registry.hpp"
 
 namespace fitstore {
 
@@ -16,17 +16,19 @@ reseal_report reseal(const std::string& path, const reseal_options& options) {
     reseal_report report;
     // Reading the manifest validates it, its own checksum included: r+ never
     // changes the manifest, so a damaged one is not something to reseal.
-    manifest m = read_store_manifest(path);
+    load_options load;
+    load.mmap = mmap_mode::r;
+    load.threads = options.threads;
+    layout l;
+    auto reader = detail::open_store_reader(path, load, l);
+    manifest m = reader->get_manifest();
     report.arrays = m.arrays.size();
 
     // Map what r+ could have written (read-only, unverified) and hash it; load
     // everything else with its checksums verified.
-    load_options load;
-    load.mmap = mmap_mode::r;
-    load.threads = options.threads;
     std::map<std::string, std::uint64_t> fresh;
-    const layout l = detail::visit_arrays(path, load, [&](const array_record& rec, const any_array* array,
-                                                          const std::string& failure) {
+    detail::visit_arrays(*reader, load, [&](const array_record& rec, const any_array* array,
+                                            const std::string& failure) {
         if (!array)
             throw checksum_error(path, "arrays." + rec.key,
                                  "cannot reseal: this array is not mapped in place (" +
@@ -45,11 +47,11 @@ reseal_report reseal(const std::string& path, const reseal_options& options) {
         }
     }
     if (report.resealed.empty()) return report;  // already sealed: nothing rewritten
-    switch (l) {
-        case layout::directory: detail::rewrite_directory_manifest(path, m, options.durable); break;
-        case layout::blob: detail::rewrite_blob_manifest(path, m, options.durable); break;
-        case layout::hdf5: detail::rewrite_hdf5_manifest(path, m, options.durable); break;
-    }
+    const detail::layout_backend& backend = detail::layout_backend_for(l);
+    if (!backend.rewrite_manifest)
+        throw usage_error(path, "layout", "the " + backend.name + " layout cannot rewrite its manifest in place");
+    reader.reset();  // the store is rewritten by path; nothing of it stays open here
+    backend.rewrite_manifest(path, m, options.durable);
     return report;
 }
 

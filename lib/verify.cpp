@@ -1,11 +1,11 @@
 #include "fitstore/verify.hpp"
 
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "fitstore/errors.hpp"
-#include "io/http_client.hpp"
-#include "store_checks.hpp"
+#include "store/engine.hpp"
 
 namespace fitstore {
 namespace {
@@ -32,18 +32,70 @@ std::string first_difference(const any_array& a, const any_array& b) {
     return "differs first at element " + std::to_string(i / itemsize(a.type()));
 }
 
+/// The result of loading one array with its checksums.
+verify_check checksum_check(const array_record& rec, const any_array* array, const std::string& failure) {
+    verify_check c{"checksums " + rec.key, array != nullptr, ""};
+    if (!array) {
+        c.detail = failure;
+        // Uncompressed one-chunk arrays are the ones r+ mappings write: say how
+        // to accept such writes, without claiming that is what happened.
+        if (rec.mappable() && failure.find("checksum mismatch") != std::string::npos)
+            c.detail += "; if the array was written through an r+ mapping on purpose, `fitstore reseal` (or "
+                        "fitstore::reseal) records the new checksum";
+    } else if (checksummed(rec)) {
+        c.detail = plural(rec.chunks.size(), "chunk") + " verified (XXH3-64)";
+    } else {
+        c.detail = "decoded; no checksums recorded (" +
+                   (rec.chunks.empty() ? std::string("empty array") : std::string("foreign data")) + ")";
+    }
+    return c;
+}
+
+/// The back end's second read path (hdf5: H5Dread) against the engine's load.
+verify_check reference_check(detail::layout_reader& reader, const detail::reference_read_info& info,
+                             const array_record& rec, const any_array& loaded) {
+    verify_check h{info.check + " " + rec.key, false, ""};
+    try {
+        any_array other = reader.read_reference(rec);
+        if (rec.big_endian) byteswap_inplace(other.mutable_data(), other.size(), rec.item_size());
+        h.detail = first_difference(loaded, other);
+        h.passed = h.detail.empty();
+        if (h.passed) h.detail = info.agreement;
+    } catch (const error& e) {
+        h.detail = e.what();
+    }
+    return h;
+}
+
+/// One mapped load: every mappable array checked through its mapping.
+void check_mapped(const std::string& path, load_options mapped, verify_report& out) {
+    mapped.mmap = mmap_mode::r;
+    try {
+        const store_contents again = read_store(path, mapped);
+        for (const auto& r : again.report.arrays)
+            if (r.mapped)
+                out.checks.push_back({"mapped " + r.key, r.verified,
+                                      r.verified ? "read-only mapping verified" : "mapped, but no checksum recorded"});
+    } catch (const error& e) {
+        out.checks.push_back({"mapped load", false, e.what()});
+    }
+}
+
 }  // namespace
 
 verify_report verify_store(const std::string& path, const verify_options& options) {
     verify_report out;
     out.path = path;
-    // Opening validates the manifest and what the loaders check on opening
+    load_options load;
+    load.threads = options.threads;
+    load.verify = true;
+    load.remote = options.remote;
+    // Opening validates the manifest and what the back end checks on opening
     // (blob offsets tile the file, HDF5 datasets match their records): a store
     // that fails here is invalid, not merely damaged, and the error propagates.
-    out.layout = detect_layout(path, options.remote);
-    manifest m;
+    std::unique_ptr<detail::layout_reader> reader;
     try {
-        m = read_store_manifest(path, nullptr, options.remote);
+        reader = detail::open_store_reader(path, load, out.layout);
     } catch (const checksum_error& e) {
         // A manifest that parses but fails its own checksum was edited or
         // damaged after writing: a failed check, not an unreadable store.
@@ -51,74 +103,21 @@ verify_report verify_store(const std::string& path, const verify_options& option
         out.checks.push_back({"manifest", false, e.what()});
         return out;
     }
+    const manifest& m = reader->get_manifest();
     out.format_version = m.format_version;
-    out.checks.push_back({"manifest", true,
-                          "format " + m.format_version + ", " + plural(m.arrays.size(), "array") +
-                              (out.layout == layout::blob   ? "; chunk offsets tile the blob"
-                               : out.layout == layout::hdf5 ? "; every dataset matches its record (type, shape, "
-                                                              "chunks, filters)"
-                                                            : "")});
+    const std::string opened = reader->opening_checks();
+    out.checks.push_back({"manifest", true, "format " + m.format_version + ", " + plural(m.arrays.size(), "array") +
+                                                (opened.empty() ? "" : "; " + opened)});
+    for (auto& c : reader->check_container()) out.checks.push_back({c.name, c.passed, c.detail});
 
-    if (out.layout == layout::directory && !detail::is_remote_location(path)) {
-        // (A remote folder cannot be listed over HTTP: only the manifest's objects are checked.)
-        const std::vector<std::string> problems = detail::check_directory_container(path, m);
-        std::string detail;
-        for (const auto& p : problems) detail += (detail.empty() ? "" : "; ") + p;
-        out.checks.push_back({"zarr container", problems.empty(),
-                              problems.empty() ? "every .zarray matches the manifest; no missing or extra files" : detail});
-    }
-
-    load_options load;
-    load.threads = options.threads;
-    load.verify = true;
-    load.remote = options.remote;
-    detail::visit_arrays(path, load, [&](const array_record& rec, const any_array* array, const std::string& failure) {
-        verify_check c{"checksums " + rec.key, array != nullptr, ""};
-        if (!array) {
-            c.detail = failure;
-            // Uncompressed one-chunk arrays are the ones r+ mappings write: say how
-            // to accept such writes, without claiming that is what happened.
-            if (rec.mappable() && failure.find("checksum mismatch") != std::string::npos)
-                c.detail += "; if the array was written through an r+ mapping on purpose, `fitstore reseal` (or "
-                            "fitstore::reseal) records the new checksum";
-        }
-        else if (checksummed(rec))
-            c.detail = plural(rec.chunks.size(), "chunk") + " verified (XXH3-64)";
-        else
-            c.detail = "decoded; no checksums recorded (" + (rec.chunks.empty() ? std::string("empty array")
-                                                                                 : std::string("foreign data")) + ")";
-        out.checks.push_back(std::move(c));
-        if (!options.deep || !array) return;
-
-        if (out.layout == layout::hdf5) {
-            verify_check h{"hdf5 read " + rec.key, false, ""};
-            try {
-                any_array other = detail::read_dataset_with_hdf5(path, rec);
-                if (rec.big_endian) byteswap_inplace(other.mutable_data(), other.size(), rec.item_size());
-                h.detail = first_difference(*array, other);
-                h.passed = h.detail.empty();
-                if (h.passed) h.detail = "H5Dread through HDF5's filters gives the same bytes";
-            } catch (const error& e) {
-                h.detail = e.what();
-            }
-            out.checks.push_back(std::move(h));
-        }
+    const std::optional<detail::reference_read_info> reference =
+        options.deep ? reader->reference_read() : std::nullopt;
+    detail::visit_arrays(*reader, load, [&](const array_record& rec, const any_array* array, const std::string& failure) {
+        out.checks.push_back(checksum_check(rec, array, failure));
+        if (reference && array) out.checks.push_back(reference_check(*reader, *reference, rec, *array));
     });
-
-    if (options.deep) {
-        // One mapped load: every mappable array checked through its mapping.
-        load_options mapped = load;
-        mapped.mmap = mmap_mode::r;
-        try {
-            const store_contents again = read_store(path, mapped);
-            for (const auto& r : again.report.arrays)
-                if (r.mapped)
-                    out.checks.push_back({"mapped " + r.key, r.verified,
-                                          r.verified ? "read-only mapping verified" : "mapped, but no checksum recorded"});
-        } catch (const error& e) {
-            out.checks.push_back({"mapped load", false, e.what()});
-        }
-    }
+    reader.reset();
+    if (options.deep) check_mapped(path, load, out);
     return out;
 }
 

@@ -101,9 +101,5 @@ manifest manifest_from_json(const nlohmann::json& j, const std::string& path);
 
 /// True if `name` is a valid member/path segment: 1-255 bytes of [A-Za-z0-9_.-], not starting with '.'.
 bool is_valid_name(std::string_view name) noexcept;
-/// zarr v2 chunk key for grid index `index` ("0" for a 0-d array, else "i.j.k").
-std::string zarr_chunk_key(const shape_t& index);
-/// The grid index of the `n`-th chunk in C order.
-shape_t chunk_index(const shape_t& grid, std::size_t n);
 
 }  // namespace fitstore

@@ -21,70 +21,11 @@
 #include "fitstore/archive.hpp"
 #include "fitstore/codec.hpp"
 #include "fitstore/manifest.hpp"
+#include "fitstore/options.hpp"
 #include "fitstore/remote.hpp"
 #include "fitstore/stored_object.hpp"
 
 namespace fitstore {
-
-enum class layout : std::uint8_t { directory, hdf5, blob };
-/// numpy/joblib semantics: r read-only, c copy-on-write (file unchanged), r_plus writes reach the file.
-enum class mmap_mode : std::uint8_t { none, r, c, r_plus };
-
-std::string_view layout_name(layout l) noexcept;
-/// "directory" | "hdf5" | "blob"; throws usage_error.
-layout parse_layout(std::string_view text);
-std::string_view mmap_mode_name(mmap_mode m) noexcept;
-/// "none" | "r" | "c" | "r+"; throws usage_error.
-mmap_mode parse_mmap_mode(std::string_view text);
-
-/// The layout a dump picks when none is given, from the target's name:
-/// ".h5" or ".hdf5" -> hdf5, ".fitstore" -> blob, anything else -> directory
-/// (extension compared case-insensitively; trailing slashes ignored).
-layout layout_for_path(std::string_view path) noexcept;
-
-struct dump_options {
-    /// Unset (the default): layout_for_path(target), so dump(m, "x.h5") writes HDF5.
-    std::optional<fitstore::layout> layout;
-    codec_spec codec{};
-    /// Codec overrides by array key ("scaler/mean"); arrays not listed use `codec`.
-    std::map<std::string, codec_spec> array_codecs;
-    /// Target bytes per chunk along axis 0 (an uncompressed array is always one chunk).
-    std::size_t chunk_bytes = std::size_t(4) << 20;
-    /// Worker threads for compression; 0 = all cores.
-    unsigned threads = 0;
-    /// fsync files and folders before the rename that publishes the store.
-    bool durable = true;
-    /// Stored verbatim as the manifest's "provenance" object (see provenance.hpp).
-    nlohmann::json provenance = nlohmann::json::object();
-    /// Extra top-level manifest keys to carry (convert keeps unknown keys this way).
-    nlohmann::json extra = nlohmann::json::object();
-    /// Transfer settings when `path` is an s3:// location.
-    remote_options remote;
-};
-
-/// What a load checks. Every load validates the manifest (its own XXH3-64
-/// checksum included, so params, types and shapes are as written), every size
-/// and offset against the real files, and names beneath the store. A copying
-/// load (mmap none) also checks every chunk's checksum: it never returns
-/// damaged numbers. A mapped array (r, c, r+) is handed out without reading
-/// its pages, so its bytes are checked against their checksum only with
-/// `verify` (which hashes, i.e. reads, every page): without it, bytes changed
-/// in place since the store was written (damage of the same size, or writes
-/// through r+ not yet resealed) reach the caller. See reseal.hpp.
-struct load_options {
-    /// none copies; r maps read-only; c copy-on-write (writes stay private);
-    /// r_plus writes through to the file, and is refused (usage_error naming
-    /// the array) for an array that cannot be mapped (compressed, several
-    /// chunks, big-endian, bool), whose writes could never reach the file.
-    mmap_mode mmap = mmap_mode::none;
-    /// Check the checksums of mapped arrays too (hashing touches every page).
-    /// Copying loads always check.
-    bool verify = false;
-    /// Worker threads for decompression; 0 = all cores.
-    unsigned threads = 0;
-    /// Transfer and cache settings when `path` is an http(s):// or s3:// location.
-    remote_options remote;
-};
 
 /// What happened to one array during a load.
 struct array_report {
@@ -114,9 +55,6 @@ struct store_contents {
     nlohmann::json manifest;  ///< the manifest as stored (after validation)
     load_report report;
 };
-
-/// `options.layout` if set, else layout_for_path(path): the layout write_store uses.
-layout effective_layout(const dump_options& options, std::string_view path) noexcept;
 
 /// Every function taking a store `path` also takes an http://, https:// or s3://
 /// location (directory and blob layouts; see remote.hpp and the README's

@@ -3,12 +3,18 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
-#include "fitstore/store.hpp"
-#include "layouts/layout.hpp"
+#include "fitstore/options.hpp"
 
 namespace fitstore::detail {
+
+/// A mapped array: pointer plus the owner that unmaps it.
+struct mapped_array {
+    std::shared_ptr<void> owner;
+    void* data = nullptr;
+};
 
 /// Maps `length` bytes of `fd` from `offset` (any offset; the mapping starts at
 /// the page below it). r: PROT_READ shared; c: private copy-on-write; r_plus:

@@ -23,6 +23,7 @@
 #include "io/mapping.hpp"
 #include "io/posix_file.hpp"
 #include "layouts/layout.hpp"
+#include "store/layout_registry.hpp"
 
 namespace fitstore::detail {
 namespace {
@@ -47,7 +48,7 @@ std::uint64_t get_u64(const std::uint8_t* p) {
 }
 
 /// Where chunks go and what the header looks like; shared by file and memory blobs.
-class blob_writer_base : public layout_writer {
+class blob_writer_base : public chunk_part_writer {
 public:
     void begin(const manifest& skeleton) override {
         // Reserve room for the largest header this manifest can grow into: every
@@ -72,13 +73,6 @@ public:
     }
 
     void begin_array(const array_record&) override {}
-
-    std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) override {
-        write_chunk_part(rec, index, 0, size, bytes, size);  // the whole chunk is its only part
-        return size;
-    }
-
-    bool writes_chunk_parts() const override { return true; }
 
     void write_chunk_part(array_record& rec, std::size_t index, std::uint64_t offset, std::uint64_t total,
                           const void* bytes, std::size_t size) override {
@@ -117,8 +111,8 @@ private:
 
 class blob_file_writer final : public blob_writer_base {
 public:
-    blob_file_writer(const std::string& path, const dump_options& options)
-        : m_target(path, atomic_target::kind::file, options.durable) {
+    blob_file_writer(const std::string& path, const writer_settings& settings)
+        : m_target(path, atomic_target::kind::file, settings.durable) {
         m_fd = unique_fd(::open(m_target.temp_path().c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
         if (!m_fd) throw_errno(m_target.temp_path(), "cannot open temporary file");
     }
@@ -184,6 +178,7 @@ public:
     const manifest& get_manifest() const override { return m_manifest; }
     const json& manifest_json() const override { return m_json; }
     const std::string& path() const override { return m_path; }
+    std::string opening_checks() const override { return "chunk offsets tile the blob"; }
     bool concurrent_reads() const override { return m_source->concurrent_reads(); }
 
     void will_read(const array_record& rec) override {
@@ -255,10 +250,7 @@ private:
                                                             std::to_string(length));
         std::string text(static_cast<std::size_t>(length), '\0');
         read_at(k_prefix_bytes, text.data(), text.size());
-        m_json = parse_manifest_json(text, m_path);
-        m_manifest = manifest_from_json(m_json, m_path);
-        if (m_manifest.layout != "blob")
-            throw format_error(m_path, "layout", "expected \"blob\", found \"" + m_manifest.layout + "\"");
+        m_manifest = read_manifest_for(text, "blob", m_path, m_json);
         check_tiling(k_prefix_bytes + length);
     }
 
@@ -303,11 +295,11 @@ private:
 
 }  // namespace
 
-std::unique_ptr<layout_writer> make_blob_file_writer(const std::string& path, const dump_options& options) {
-    return std::make_unique<blob_file_writer>(path, options);
+std::unique_ptr<layout_writer> make_blob_file_writer(const std::string& path, const writer_settings& settings) {
+    return std::make_unique<blob_file_writer>(path, settings);
 }
 
-std::unique_ptr<layout_writer> make_blob_memory_writer(std::vector<std::uint8_t>& out, const dump_options&) {
+std::unique_ptr<layout_writer> make_blob_memory_writer(std::vector<std::uint8_t>& out, const writer_settings&) {
     return std::make_unique<blob_memory_writer>(out);
 }
 
@@ -345,6 +337,22 @@ void rewrite_blob_manifest(const std::string& path, const manifest& m, bool dura
     if (durable) fsync_fd(fd.get(), path);
     pwrite_all(fd.get(), header.data(), header.size(), k_prefix_bytes, path);
     if (durable) fsync_fd(fd.get(), path);
+}
+
+layout_backend blob_layout_backend() {
+    layout_backend b;
+    b.name = "blob";
+    b.extensions = {"fitstore"};
+    b.summary = "one buffer: header + raw arrays";
+    b.sniff = [](const path_probe& p) {
+        char magic[8];
+        return p.read(0, magic, 8) && std::memcmp(magic, k_magic, 8) == 0 ? sniff_result::certain : sniff_result::no;
+    };
+    b.make_writer = make_blob_file_writer;
+    b.open_reader = open_blob_file_reader;
+    b.rewrite_manifest = rewrite_blob_manifest;
+    b.records_chunk_offsets = true;
+    return b;
 }
 
 }  // namespace fitstore::detail

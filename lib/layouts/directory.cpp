@@ -22,9 +22,16 @@
 #include "io/mapping.hpp"
 #include "io/posix_file.hpp"
 #include "layouts/layout.hpp"
-#include "store_checks.hpp"
+#include "store/layout_registry.hpp"
+#include "store/manifest_internal.hpp"
 
 namespace fitstore::detail {
+
+// Compares every array's .zarray with the manifest and lists the files of each
+// array folder against the chunks the manifest names (defined below). Returns
+// one message per problem. Throws io_error if the folder cannot be read.
+std::vector<std::string> check_directory_container(const std::string& path, const manifest& m);
+
 namespace {
 
 using nlohmann::json;
@@ -56,10 +63,10 @@ void make_folder(const std::string& path) {
     if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_errno(path, "cannot create folder");
 }
 
-class directory_writer final : public layout_writer {
+class directory_writer final : public chunk_part_writer {
 public:
-    directory_writer(const std::string& path, const dump_options& options)
-        : m_target(path, atomic_target::kind::directory, options.durable) {}
+    directory_writer(const std::string& path, const writer_settings& settings)
+        : m_target(path, atomic_target::kind::directory, settings.durable) {}
 
     void begin_array(const array_record& rec) override {
         // Create the groups on the way (objects without arrays get theirs at commit).
@@ -72,13 +79,6 @@ public:
         make_folder(folder);
         write_text_file(folder + "/.zarray", zarray_metadata(rec).dump(4));
     }
-
-    std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) override {
-        write_chunk_part(rec, index, 0, size, bytes, size);  // the whole chunk is its only part
-        return size;
-    }
-
-    bool writes_chunk_parts() const override { return true; }
 
     void write_chunk_part(array_record& rec, std::size_t index, std::uint64_t offset, std::uint64_t total,
                           const void* bytes, std::size_t size) override {
@@ -207,25 +207,35 @@ private:
     json scan_array_unchecked(const std::string& key) {
         const std::string file = m_root + "/" + key + "/.zarray";
         const json z = read_json(key + "/.zarray");
+        bool zero_fill = true;
+        array_record rec = zarr_header(z, key, file, zero_fill);
+        scan_chunks(rec, file, zero_fill);
+        rec.raw_bytes = byte_count(rec.shape, rec.type);
+        json entry = array_to_json(rec, false);
+        entry["codec"]["level"] = rec.codec.level;  // as the .zarray states it (0: the codec's default)
+        return entry;
+    }
+
+    // The array record a .zarray describes (no chunks yet); `zero_fill` tells
+    // whether a missing chunk reads as zeros.
+    static array_record zarr_header(const json& z, const std::string& key, const std::string& file, bool& zero_fill) {
         auto fail = [&](const std::string& field, const std::string& message) {
             throw format_error(file, field, message);
         };
         if (!zarr_format_is_2(z)) fail("zarr_format", "expected 2");
         if (!z.contains("dtype") || !z["dtype"].is_string()) fail("dtype", "expected a numpy typestr");
-        bool big = false;
-        const dtype type = dtype_from_typestr(z["dtype"].get<std::string>(), big, file, "dtype");
-        if (z.value("order", "C") != "C") fail("order", "expected \"C\" (Fortran-order zarr arrays are not supported)");
-        const codec_spec codec =
-            codec_from_zarr(z.value("compressor", json()), z.value("filters", json()), itemsize(type), file);
-        const json fill = z.value("fill_value", json());
-        const bool zero_fill = fill.is_null() || (fill.is_number() && fill.get<double>() == 0.0) ||
-                               (fill.is_boolean() && !fill.get<bool>());
-        const std::string separator = z.value("dimension_separator", ".");
-        if (separator != "." && separator != "/") fail("dimension_separator", "expected \".\" or \"/\"");
         array_record rec;
         rec.key = key;
-        rec.type = type;
-        rec.codec = codec;
+        bool big = false;
+        rec.type = dtype_from_typestr(z["dtype"].get<std::string>(), big, file, "dtype");
+        rec.big_endian = big;  // only written out as the byte order the .zarray states
+        if (z.value("order", "C") != "C") fail("order", "expected \"C\" (Fortran-order zarr arrays are not supported)");
+        rec.codec = codec_from_zarr(z.value("compressor", json()), z.value("filters", json()), itemsize(rec.type), file);
+        const json fill = z.value("fill_value", json());
+        zero_fill = fill.is_null() || (fill.is_number() && fill.get<double>() == 0.0) ||
+                    (fill.is_boolean() && !fill.get<bool>());
+        const std::string separator = z.value("dimension_separator", ".");
+        if (separator != "." && separator != "/") fail("dimension_separator", "expected \".\" or \"/\"");
         rec.extra["dimension_separator"] = separator;
         // get<shape_t>() would convert -1 or 1e300 silently (or with undefined behaviour): check each entry.
         auto dims = [&](const char* name) {
@@ -245,35 +255,26 @@ private:
             fail("chunks", "expected the same rank as shape, at most 32");
         for (auto c : rec.chunk_shape)
             if (c == 0) fail("chunks", "chunk dimensions must be at least 1");
-        std::size_t n = 1;
-        for (std::size_t g : rec.chunk_grid()) {
-            if (g != 0 && n > manifest_limits::max_chunks_per_array / g) fail("chunks", "too many chunks");
-            n *= g;
-        }
-        json chunks = json::array();
-        std::uint64_t total = 0;
-        for (std::size_t i = 0; i < n; ++i) {
+        return rec;
+    }
+
+    // One chunk record per chunk of the grid: the file's size, or absent (zeros).
+    void scan_chunks(array_record& rec, const std::string& file, bool zero_fill) const {
+        const std::optional<std::size_t> n = chunk_count_within(rec, manifest_limits::max_chunks_per_array);
+        if (!n) throw format_error(file, "chunks", "too many chunks");
+        rec.chunks.resize(*n);
+        for (std::size_t i = 0; i < *n; ++i) {
             const std::string relative = chunk_path(rec, i);
             struct stat st {};
             if (::fstatat(m_dirfd, relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-                chunks.push_back({{"stored_bytes", static_cast<std::uint64_t>(st.st_size)}});
-                total += static_cast<std::uint64_t>(st.st_size);
+                rec.chunks[i].stored_bytes = static_cast<std::uint64_t>(st.st_size);
+                rec.stored_bytes += rec.chunks[i].stored_bytes;
             } else {
-                if (!zero_fill) fail("fill_value", "chunk " + relative + " is missing and fill_value is not zero");
-                chunks.push_back({{"stored_bytes", 0}, {"present", false}});
+                if (!zero_fill)
+                    throw format_error(file, "fill_value", "chunk " + relative + " is missing and fill_value is not zero");
+                rec.chunks[i].present = false;
             }
         }
-        json entry;
-        entry["dtype"] = std::string(dtype_name(type));
-        entry["byte_order"] = big ? "big" : "little";
-        entry["shape"] = rec.shape;
-        entry["chunk_shape"] = rec.chunk_shape;
-        entry["codec"] = {{"id", std::string(codec_name(codec.id))}, {"level", codec.level}, {"shuffle", codec.shuffle}};
-        entry["raw_bytes"] = byte_count(rec.shape, type);
-        entry["stored_bytes"] = total;
-        entry["chunks"] = std::move(chunks);
-        entry["dimension_separator"] = separator;
-        return entry;
     }
 
     int m_dirfd;
@@ -290,11 +291,7 @@ public:
         if (exists_beneath(m_dir.get(), k_manifest_file)) {
             const std::string text = read_small_file(m_dir.get(), k_manifest_file, manifest_path,
                                                      manifest_limits::max_manifest_bytes, "manifest");
-            m_json = parse_manifest_json(text, manifest_path);
-            m_manifest = manifest_from_json(m_json, manifest_path);
-            if (m_manifest.layout != "directory")
-                throw format_error(manifest_path, "layout", "expected \"directory\" in a folder store, found \"" +
-                                                                m_manifest.layout + "\"");
+            m_manifest = read_manifest_for(text, "directory", manifest_path, m_json, " in a folder store");
         } else {
             // A zarr group from another tool: describe it with a synthesized manifest.
             json j = foreign_zarr_scanner(m_dir.get(), path).scan();
@@ -356,6 +353,14 @@ public:
             if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) != rec.chunks[i].stored_bytes)
                 throw_size_mismatch(rec, i, static_cast<std::uint64_t>(st.st_size));
         }
+    }
+
+    std::vector<container_check> check_container() const override {
+        const std::vector<std::string> problems = check_directory_container(m_path, m_manifest);
+        std::string detail;
+        for (const auto& p : problems) detail += (detail.empty() ? "" : "; ") + p;
+        return {{"zarr container", problems.empty(),
+                 problems.empty() ? "every .zarray matches the manifest; no missing or extra files" : detail}};
     }
 
 private:
@@ -489,8 +494,8 @@ std::vector<std::string> check_directory_container(const std::string& path, cons
     return problems;
 }
 
-std::unique_ptr<layout_writer> make_directory_writer(const std::string& path, const dump_options& options) {
-    return std::make_unique<directory_writer>(path, options);
+std::unique_ptr<layout_writer> make_directory_writer(const std::string& path, const writer_settings& settings) {
+    return std::make_unique<directory_writer>(path, settings);
 }
 
 std::unique_ptr<layout_reader> open_directory_reader(const std::string& path) {
@@ -525,5 +530,21 @@ void rewrite_directory_manifest(const std::string& path, const manifest& m, bool
 }  // namespace fitstore::detail
 
 namespace fitstore::detail {
+
 std::string directory_chunk_key(const array_record& rec, std::size_t i) { return chunk_path(rec, i); }
+
+layout_backend directory_layout_backend() {
+    layout_backend b;
+    b.name = "directory";
+    b.summary = "zarr v2 folder";
+    // A folder holding the manifest, or a zarr group written by another tool.
+    b.sniff = [](const path_probe& p) {
+        return p.folder_has(k_manifest_file) || p.folder_has(".zgroup") ? sniff_result::certain : sniff_result::no;
+    };
+    b.make_writer = make_directory_writer;
+    b.open_reader = open_directory_reader;
+    b.rewrite_manifest = rewrite_directory_manifest;
+    return b;
+}
+
 }  // namespace fitstore::detail

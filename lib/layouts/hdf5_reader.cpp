@@ -19,7 +19,6 @@
 #include "layouts/hdf5_storage.hpp"
 #include "layouts/hdf5_types.hpp"
 #include "layouts/layout.hpp"
-#include "store_checks.hpp"
 
 namespace fitstore::detail {
 namespace h5 {
@@ -68,10 +67,7 @@ public:
 
         m_manifest_text = read_string_attribute(m_file.get(), manifest_attribute,
                                                 manifest_limits::max_manifest_bytes, m_path);
-        m_manifest_json = parse_manifest_json(m_manifest_text, m_path);
-        m_manifest = manifest_from_json(m_manifest_json, m_path);
-        if (m_manifest.layout != "hdf5")
-            throw format_error(m_path, "layout", "expected \"hdf5\", found \"" + m_manifest.layout + "\"");
+        m_manifest = read_manifest_for(m_manifest_text, "hdf5", m_path, m_manifest_json);
         for (const auto& [key, rec] : m_manifest.arrays) open_dataset(rec);
     }
 
@@ -187,8 +183,16 @@ public:
         return map_file_range(rw.get(), offset, rec.raw_bytes, mode, m_path);
     }
 
+    std::string opening_checks() const override {
+        return "every dataset matches its record (type, shape, chunks, filters)";
+    }
+
+    std::optional<reference_read_info> reference_read() const override {
+        return reference_read_info{"hdf5 read", "H5Dread through HDF5's filters gives the same bytes"};
+    }
+
     /// The dataset read by HDF5 itself (H5Dread through its filter pipeline), as a verifier's second opinion.
-    any_array read_with_hdf5(const array_record& rec) {
+    any_array read_reference(const array_record& rec) override {
         quiet_hdf5();
         any_array out = any_array::allocate(rec.type, rec.shape, false);
         read_whole(find(rec), rec, out.mutable_data(), out.nbytes());
@@ -405,30 +409,8 @@ private:
 }  // namespace
 }  // namespace h5
 
-any_array read_dataset_with_hdf5(const std::string& path, const array_record& rec) {
-    h5::hdf5_reader reader(path);
-    return reader.read_with_hdf5(rec);
-}
-
 std::unique_ptr<layout_reader> open_hdf5_reader(const std::string& path) {
     return std::make_unique<h5::hdf5_reader>(path);
-}
-
-bool looks_like_hdf5(const std::string& path) {
-    static const unsigned char signature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    try {
-        std::uint64_t size = 0;
-        unique_fd fd = open_regular_readonly(path, size);
-        // The superblock sits at 0 or, after a user block, at 512, 1024, 2048...
-        for (std::uint64_t at = 0; at + 8 <= size && at <= (std::uint64_t(1) << 20); at = at == 0 ? 512 : at * 2) {
-            unsigned char head[8];
-            pread_exact(fd.get(), head, sizeof head, at, path);
-            if (std::memcmp(head, signature, 8) == 0) return true;
-        }
-    } catch (const error&) {
-        return false;
-    }
-    return false;
 }
 
 }  // namespace fitstore::detail

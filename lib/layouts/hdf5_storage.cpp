@@ -2,21 +2,12 @@
 
 #include "codecs/codec_registry.hpp"
 #include "layouts/hdf5_ids.hpp"
+#include "store/manifest_internal.hpp"
 
 namespace fitstore::detail::h5 {
-namespace {
-
-std::size_t grid_count(const array_record& rec) {
-    std::size_t n = 1;
-    for (std::size_t g : rec.chunk_grid()) n *= g;
-    return n;
-}
-
-}  // namespace
-
 storage storage_for(const array_record& rec) {
     if (rec.codec.id == codec_id::none)
-        return rec.chunk_shape == rec.shape && grid_count(rec) <= 1 ? storage::contiguous : storage::chunked;
+        return rec.chunk_shape == rec.shape && chunk_count(rec) <= 1 ? storage::contiguous : storage::chunked;
     if (rec.shape.empty() || rec.raw_bytes == 0) return storage::raw_value;
     return storage::chunked;
 }

@@ -24,8 +24,8 @@ constexpr hsize_t file_alignment = 4096;
 
 class hdf5_writer final : public layout_writer {
 public:
-    hdf5_writer(const std::string& path, const dump_options& options)
-        : m_path(path), m_target(path, atomic_target::kind::file, options.durable) {
+    hdf5_writer(const std::string& path, const writer_settings& settings)
+        : m_path(path), m_target(path, atomic_target::kind::file, settings.durable) {
         quiet_hdf5();
         h5z::register_filters();
         h5_id fapl = make_fapl(false);
@@ -245,8 +245,8 @@ private:
 }  // namespace
 }  // namespace h5
 
-std::unique_ptr<layout_writer> make_hdf5_writer(const std::string& path, const dump_options& options) {
-    return std::make_unique<h5::hdf5_writer>(path, options);
+std::unique_ptr<layout_writer> make_hdf5_writer(const std::string& path, const writer_settings& settings) {
+    return std::make_unique<h5::hdf5_writer>(path, settings);
 }
 
 void rewrite_hdf5_manifest(const std::string& path, const manifest& m, bool durable) {

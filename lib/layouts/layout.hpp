@@ -1,4 +1,4 @@
-// The seam between the storage engine (lib/store.cpp: chunking, codecs,
+// The seam between the storage engine (lib/store/: chunking, codecs,
 // checksums, worker pool, mmap decisions) and the three back ends
 // (directory.cpp, blob.cpp, hdf5_*.cpp). A back end only moves encoded chunk
 // bytes and the manifest; it never compresses or checks checksums itself. It
@@ -9,21 +9,38 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "codecs/chunk_encoding.hpp"
 #include "fitstore/manifest.hpp"
-#include "fitstore/store.hpp"
+#include "fitstore/ndarray.hpp"
+#include "fitstore/options.hpp"
 #include "io/byte_source.hpp"
+#include "io/mapping.hpp"
 
 namespace fitstore::detail {
 
-/// A mapped array: pointer plus the owner that unmaps it.
-struct mapped_array {
-    std::shared_ptr<void> owner;
-    void* data = nullptr;
+/// What a back end's writer needs from dump_options (the engine owns the rest).
+struct writer_settings {
+    /// fsync files and folders before the rename that publishes the store.
+    bool durable = true;
+};
+
+/// One container-level check a back end runs for verify (e.g. the zarr view).
+struct container_check {
+    std::string name;
+    bool passed = false;
+    std::string detail;
+};
+
+/// A back end's own, independent read path for verify --deep (e.g. HDF5's H5Dread).
+struct reference_read_info {
+    std::string check;      ///< check name prefix, e.g. "hdf5 read"
+    std::string agreement;  ///< the check's detail when both reads agree
 };
 
 class layout_writer {
@@ -58,6 +75,17 @@ public:
     virtual void end_array(array_record& rec) { (void)rec; }
     /// Writes the manifest and publishes the store atomically (temp + fsync + rename).
     virtual void commit(const manifest& m) = 0;
+};
+
+/// A back end that stores every chunk through write_chunk_part: a whole chunk
+/// is its one part, stored as given (directory files, blob ranges).
+class chunk_part_writer : public layout_writer {
+public:
+    std::uint64_t write_chunk(array_record& rec, std::size_t index, const void* bytes, std::size_t size) final {
+        write_chunk_part(rec, index, 0, size, bytes, size);
+        return size;
+    }
+    bool writes_chunk_parts() const final { return true; }
 };
 
 class layout_reader {
@@ -99,14 +127,38 @@ public:
     virtual mapped_array map_array(const array_record& rec, mmap_mode mode, std::string& reason) = 0;
     /// The store's path, for messages.
     virtual const std::string& path() const = 0;
+
+    // ---- what verify asks (each back end checks its own container) ----
+
+    /// What opening the store checked beyond the manifest, for verify's report
+    /// (blob: "chunk offsets tile the blob"); "" when nothing more.
+    virtual std::string opening_checks() const { return ""; }
+    /// Checks of the container against the manifest (directory: every .zarray
+    /// and the files of each array folder). Throws io_error if it cannot look.
+    virtual std::vector<container_check> check_container() const { return {}; }
+    /// Set when this back end has a second read path that verify --deep compares with the engine's.
+    virtual std::optional<reference_read_info> reference_read() const { return std::nullopt; }
+    /// Reads `rec` through that second path into a new array (in the stored byte
+    /// order). Throws format_error if it cannot.
+    virtual any_array read_reference(const array_record& rec) {
+        (void)rec;
+        throw std::logic_error("read_reference: this back end has no reference read path");
+    }
 };
 
+/// Parses and validates the manifest text a back end found at `path`, and
+/// checks that it names layout `expected` (a store is read by the back end
+/// that wrote it; `where` adds context to that message, e.g. " in a folder
+/// store"). `json` receives the JSON as stored. Throws format_error.
+manifest read_manifest_for(std::string_view text, std::string_view expected, const std::string& path,
+                           nlohmann::json& json, std::string_view where = "");
+
 // Factories, one per back end.
-std::unique_ptr<layout_writer> make_directory_writer(const std::string& path, const dump_options& options);
+std::unique_ptr<layout_writer> make_directory_writer(const std::string& path, const writer_settings& settings);
 std::unique_ptr<layout_reader> open_directory_reader(const std::string& path);
-std::unique_ptr<layout_writer> make_blob_file_writer(const std::string& path, const dump_options& options);
+std::unique_ptr<layout_writer> make_blob_file_writer(const std::string& path, const writer_settings& settings);
 /// Writes into `out` (the in-memory blob of dumps()).
-std::unique_ptr<layout_writer> make_blob_memory_writer(std::vector<std::uint8_t>& out, const dump_options& options);
+std::unique_ptr<layout_writer> make_blob_memory_writer(std::vector<std::uint8_t>& out, const writer_settings& settings);
 std::unique_ptr<layout_reader> open_blob_file_reader(const std::string& path);
 /// Reads a blob in memory; `data` must outlive the reader.
 std::unique_ptr<layout_reader> open_blob_memory_reader(const void* data, std::size_t size, const std::string& name);
@@ -114,7 +166,9 @@ std::unique_ptr<layout_reader> open_blob_memory_reader(const void* data, std::si
 std::unique_ptr<layout_reader> open_blob_source_reader(std::shared_ptr<byte_source> source);
 /// Store-relative key of chunk `i` of `rec` in the directory layout ("scaler/mean/0.0").
 std::string directory_chunk_key(const array_record& rec, std::size_t i);
-std::unique_ptr<layout_writer> make_hdf5_writer(const std::string& path, const dump_options& options);
+/// The .zarray JSON fitstore writes for `rec` (directory layout).
+nlohmann::json zarray_metadata(const array_record& rec);
+std::unique_ptr<layout_writer> make_hdf5_writer(const std::string& path, const writer_settings& settings);
 std::unique_ptr<layout_reader> open_hdf5_reader(const std::string& path);
 // Reseal (fitstore::reseal): replace the manifest of the store at `path` in
 // place, after fsyncing its array data when `durable`. Array data and file
@@ -125,8 +179,5 @@ std::unique_ptr<layout_reader> open_hdf5_reader(const std::string& path);
 void rewrite_directory_manifest(const std::string& path, const manifest& m, bool durable);
 void rewrite_blob_manifest(const std::string& path, const manifest& m, bool durable);
 void rewrite_hdf5_manifest(const std::string& path, const manifest& m, bool durable);
-
-/// True if the file at `path` starts with the HDF5 signature.
-bool looks_like_hdf5(const std::string& path);
 
 }  // namespace fitstore::detail

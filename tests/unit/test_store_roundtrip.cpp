@@ -6,6 +6,7 @@
 
 #include "fitstore/array_bundle.hpp"
 #include "fitstore/store.hpp"
+#include "store/layout_registry.hpp"
 #include "test_support.hpp"
 
 using namespace fitstore;
@@ -15,7 +16,15 @@ using fitstore::test::temp_dir;
 
 namespace {
 
-const std::vector<layout> k_layouts = {layout::directory, layout::blob, layout::hdf5};
+const std::vector<layout> k_builtin_layouts = {layout::directory, layout::blob, layout::hdf5};
+
+// Every registered layout: the built-ins and those this test program
+// registers itself (memory_layout.cpp), so a new back end joins the matrix.
+std::vector<layout> registered_layout_ids() {
+    std::vector<layout> out;
+    for (const auto* backend : fitstore::detail::registered_layouts()) out.push_back(backend->id());
+    return out;
+}
 
 const std::vector<codec_spec> k_codecs = {
     parse_codec("none"),         parse_codec("zlib:1"),  parse_codec("zstd:3", true),
@@ -36,7 +45,9 @@ const std::vector<dtype> k_dtypes = {dtype::bool_,  dtype::int8,   dtype::int16,
                                      dtype::uint64, dtype::float32, dtype::float64};
 
 std::string store_name(layout l) {
-    return l == layout::directory ? "model" : l == layout::hdf5 ? "model.h5" : "model.blob";
+    if (l == layout::directory || l == layout::hdf5 || l == layout::blob)
+        return l == layout::directory ? "model" : l == layout::hdf5 ? "model.h5" : "model.blob";
+    return "model." + std::string(layout_name(l));
 }
 
 /// The file holding array "w"'s bytes: its chunk file in a directory store, the file itself otherwise.
@@ -49,6 +60,8 @@ std::string path_of_array_bytes(layout l, const std::string& path) {
 TEST_CASE("every dtype, layout, codec, shape and mmap mode round-trips bit-exactly", "[store][roundtrip]") {
     temp_dir dir;
     std::size_t cases = 0, mapped = 0, refused = 0;
+    const std::vector<layout> k_layouts = registered_layout_ids();
+    REQUIRE(k_layouts.size() >= 3);
     for (layout l : k_layouts) {
         for (const codec_spec& codec : k_codecs) {
             for (dtype type : k_dtypes) {
@@ -190,7 +203,7 @@ TEST_CASE("mmap modes follow numpy semantics", "[store][mmap]") {
 TEST_CASE("a 256 MiB array loaded with mmap r is mapped, not copied", "[store][mmap][large]") {
     temp_dir dir;
     const std::size_t n = (std::size_t(256) << 20) / sizeof(double);
-    for (layout l : k_layouts) {
+    for (layout l : k_builtin_layouts) {
         INFO("layout " << layout_name(l));
         const std::string path = dir / store_name(l);
         {

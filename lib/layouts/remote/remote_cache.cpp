@@ -31,7 +31,7 @@
 #include "io/posix_file.hpp"
 #include "io/s3_signer.hpp"
 #include "layouts/remote/remote_store.hpp"
-#include "store_checks.hpp"
+#include "layouts/layout.hpp"
 
 namespace fitstore::detail {
 namespace {

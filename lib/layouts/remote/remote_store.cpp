@@ -12,7 +12,7 @@
 #include "io/posix_file.hpp"
 #include "io/remote_location.hpp"
 #include "io/remote_source.hpp"
-#include "store_checks.hpp"
+#include "layouts/layout.hpp"
 
 namespace fitstore::detail {
 
@@ -181,9 +181,7 @@ public:
         const char* tmp = std::getenv("TMPDIR");
         m_temp = std::string(tmp && *tmp ? tmp : "/tmp") + "/fitstore-upload-" + std::to_string(::getpid()) + "-" +
                  std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".blob";
-        dump_options local = options;
-        local.durable = false;  // a scratch file
-        m_inner = make_blob_file_writer(m_temp, local);
+        m_inner = make_blob_file_writer(m_temp, writer_settings{false});  // a scratch file: no fsync
     }
     ~s3_blob_writer() override { ::unlink(m_temp.c_str()); }
 
@@ -231,12 +229,12 @@ private:
 std::unique_ptr<layout_writer> make_remote_writer(const std::string& location, const dump_options& options) {
     if (location.rfind("s3://", 0) != 0)
         throw usage_error(location, "", "dumps go to s3:// locations only (http(s) locations are read-only)");
-    switch (options.layout.value_or(layout::directory)) {
-        case layout::directory: return std::make_unique<s3_directory_writer>(location, options);
-        case layout::blob: return std::make_unique<s3_blob_writer>(location, options);
-        case layout::hdf5: refuse_hdf5(location);
-    }
-    throw usage_error(location, "layout", "unknown layout");
+    const layout l = options.layout.value_or(layout::directory);
+    if (l == layout::directory) return std::make_unique<s3_directory_writer>(location, options);
+    if (l == layout::blob) return std::make_unique<s3_blob_writer>(location, options);
+    if (l == layout::hdf5) refuse_hdf5(location);
+    throw usage_error(location, "layout", "layout " + std::string(l.name()) +
+                                              " is local-only: remote stores use the directory or blob layout");
 }
 
 }  // namespace fitstore::detail

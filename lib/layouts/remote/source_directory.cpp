@@ -16,12 +16,8 @@ public:
     source_directory_reader(std::shared_ptr<byte_source> source, const std::vector<std::uint8_t>& manifest_text)
         : m_source(std::move(source)), m_path(m_source->name()) {
         const std::string where = m_source->name("manifest.json");
-        m_json = parse_manifest_json(std::string_view(reinterpret_cast<const char*>(manifest_text.data()),
-                                                      manifest_text.size()),
-                                     where);
-        m_manifest = manifest_from_json(m_json, where);
-        if (m_manifest.layout != "directory")
-            throw format_error(where, "layout", "expected \"directory\" in a folder store, found \"" + m_manifest.layout + "\"");
+        const std::string_view text(reinterpret_cast<const char*>(manifest_text.data()), manifest_text.size());
+        m_manifest = read_manifest_for(text, "directory", where, m_json, " in a folder store");
         for (const auto& [key, rec] : m_manifest.arrays)
             for (std::size_t i = 0; i < rec.chunks.size(); ++i)
                 if (rec.chunks[i].present) m_source->expect_size(directory_chunk_key(rec, i), rec.chunks[i].stored_bytes);
