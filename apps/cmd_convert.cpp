@@ -4,6 +4,7 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 
 namespace fitstore::cli {

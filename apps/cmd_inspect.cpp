@@ -9,6 +9,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "provenance_text.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "fitstore/version.hpp"
 

@@ -8,6 +8,7 @@
 
 #include "fitstore/datasets.hpp"
 #include "fitstore/errors.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/model_selection.hpp"
 #include "fitstore/provenance.hpp"
 #include "model_io.hpp"

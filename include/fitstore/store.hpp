@@ -20,12 +20,13 @@
 
 #include "fitstore/archive.hpp"
 #include "fitstore/codec.hpp"
-#include "fitstore/manifest.hpp"
 #include "fitstore/options.hpp"
 #include "fitstore/remote.hpp"
 #include "fitstore/stored_object.hpp"
 
 namespace fitstore {
+
+struct manifest;  // fitstore/manifest.hpp: read_store_manifest's callers include it
 
 /// What happened to one array during a load.
 struct array_report {
@@ -65,7 +66,7 @@ struct store_contents {
 layout detect_layout(const std::string& path, const remote_options& remote = {});
 
 /// Reads and validates only the manifest of the store at `path` (no array data):
-/// cheap even for huge models. `raw`, if given, receives the JSON as stored.
+/// cheap even for huge models (include fitstore/manifest.hpp to use it). `raw`, if given, receives the JSON as stored.
 manifest read_store_manifest(const std::string& path, nlohmann::json* raw = nullptr,
                              const remote_options& remote = {});
 

@@ -28,6 +28,7 @@
 #include "fitstore/codec.hpp"
 #include "fitstore/dtype.hpp"
 #include "fitstore/errors.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/ndarray.hpp"
 #include "fitstore/provenance.hpp"
 #include "fitstore/store.hpp"

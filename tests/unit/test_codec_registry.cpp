@@ -13,6 +13,7 @@
 #include "fitstore/array_bundle.hpp"
 #include "fitstore/codec.hpp"
 #include "fitstore/errors.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "hdf5_plugin/zstd_filter.hpp"
 #include "test_support.hpp"

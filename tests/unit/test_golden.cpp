@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fitstore/array_bundle.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "fitstore/verify.hpp"
 #include "test_support.hpp"

@@ -11,6 +11,7 @@
 #include "fitstore/array_bundle.hpp"
 #include "fitstore/errors.hpp"
 #include "fitstore/provenance.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "test_support.hpp"
 

@@ -13,6 +13,7 @@
 #include "fitstore/estimators/standard_scaler.hpp"
 #include "fitstore/estimators/svc.hpp"
 #include "fitstore/estimators/svr.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "fitstore/verify.hpp"
 #include "remote_servers.hpp"

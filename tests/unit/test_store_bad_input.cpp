@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fitstore/array_bundle.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "io/xxh3.hpp"
 #include "test_support.hpp"

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "fitstore/array_bundle.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "io/xxh3.hpp"
 #include "test_support.hpp"

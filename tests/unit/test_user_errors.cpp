@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fitstore/array_bundle.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "fitstore/verify.hpp"
 #include "test_support.hpp"

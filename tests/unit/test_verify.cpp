@@ -13,6 +13,7 @@
 
 #include "fitstore/array_bundle.hpp"
 #include "fitstore/errors.hpp"
+#include "fitstore/manifest.hpp"
 #include "fitstore/store.hpp"
 #include "fitstore/verify.hpp"
 #include "test_support.hpp"

@@ -218,6 +218,42 @@ void download_directory(layout_reader& reader, const std::string& temp) {
 
 }  // namespace
 
+namespace {
+
+/// Downloads the remote store into the folder or file `temp`; returns the bytes fetched.
+std::uint64_t download(const remote_reader& remote, const std::string& temp) {
+    if (remote.kind == layout::directory) {
+        download_directory(*remote.reader, temp);
+    } else {
+        // The blob: one object, fetched in parts over several connections.
+        byte_source* source = remote.source.get();
+        const std::uint64_t total = source->size("");
+        download_file(temp, total, [&](std::uint8_t* dst) { source->read("", 0, dst, static_cast<std::size_t>(total)); });
+    }
+    return tree_bytes(temp);
+}
+
+/// Checks every checksum of the download, then renames it into place as `entry`:
+/// a damaged download never enters the cache.
+void publish(temp_guard& temp, const std::string& entry, const std::string& folder, layout kind, unsigned threads) {
+    load_options check;
+    check.mmap = mmap_mode::r;
+    check.verify = true;
+    check.threads = threads;
+    (void)read_store(temp.path, check);
+    if (kind == layout::directory) fsync_tree(temp.path);
+    // (download_file already synced each file's data.)
+    if (::rename(temp.path.c_str(), entry.c_str()) != 0) {
+        // Another process published the same entry first: use theirs.
+        if (!exists(entry)) throw_errno(entry, "cannot publish the cache entry");
+    } else {
+        temp.keep = true;
+        fsync_directory(folder);
+    }
+}
+
+}  // namespace
+
 cached_store cached_copy(const std::string& location, const load_options& options) {
     const std::string folder = cache_folder(options.remote);
     make_folders(folder + "/locations");
@@ -246,33 +282,8 @@ cached_store cached_copy(const std::string& location, const load_options& option
     }
 
     temp_guard temp{folder + "/tmp-" + std::to_string(::getpid()) + "-" + std::to_string(g_download_counter++)};
-    std::uint64_t downloaded = 0;
-    if (remote.kind == layout::directory) {
-        download_directory(*remote.reader, temp.path);
-    } else {
-        // The blob: one object, fetched in parts over several connections.
-        byte_source* source = remote.source.get();
-        const std::uint64_t total = source->size("");
-        download_file(temp.path, total, [&](std::uint8_t* dst) { source->read("", 0, dst, static_cast<std::size_t>(total)); });
-    }
-    downloaded = tree_bytes(temp.path);
-
-    // Every checksum, before anything is published: a damaged download never enters the cache.
-    load_options check;
-    check.mmap = mmap_mode::r;
-    check.verify = true;
-    check.threads = options.threads;
-    (void)read_store(temp.path, check);
-    if (remote.kind == layout::directory) fsync_tree(temp.path);
-    // (download_file already synced each file's data.)
-
-    if (::rename(temp.path.c_str(), entry.c_str()) != 0) {
-        // Another process published the same entry first: use theirs.
-        if (!exists(entry)) throw_errno(entry, "cannot publish the cache entry");
-    } else {
-        temp.keep = true;
-        fsync_directory(folder);
-    }
+    const std::uint64_t downloaded = download(remote, temp.path);
+    publish(temp, entry, folder, remote.kind, options.threads);
     write_text_atomic(index, name);
     evict(folder, cache_cap(options.remote), entry);
     return {entry, false, downloaded};
