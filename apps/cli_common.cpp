@@ -9,23 +9,30 @@
 
 namespace fitstore::cli {
 
+std::string layouts_by_extension() {
+    std::string text;
+    for (const detail::layout_backend* b : detail::registered_layouts()) {
+        if (b->extensions.empty()) continue;
+        std::string exts;
+        for (const auto& e : b->extensions) exts += (exts.empty() ? "." : "/.") + e;
+        text += exts + " -> " + b->name + ", ";
+    }
+    return text + "otherwise directory";
+}
+
 namespace {
 
 // --layout's help from the layout registry: "directory (zarr v2 folder), hdf5
 // (one HDF5 file) or blob (...) (default: from the output's name: .h5/.hdf5 ->
 // hdf5, .fitstore -> blob, otherwise directory)".
 std::string layout_help(const std::vector<const detail::layout_backend*>& layouts) {
-    std::string names, by_name;
+    std::string names;
     for (std::size_t i = 0; i < layouts.size(); ++i) {
         const detail::layout_backend& b = *layouts[i];
         if (i != 0) names += i + 1 == layouts.size() ? " or " : ", ";
         names += b.name + (b.summary.empty() ? "" : " (" + b.summary + ")");
-        if (b.extensions.empty()) continue;
-        std::string exts;
-        for (const auto& e : b.extensions) exts += (exts.empty() ? "." : "/.") + e;
-        by_name += exts + " -> " + b.name + ", ";
     }
-    return "Store layout: " + names + " (default: from the output's name: " + by_name + "otherwise directory)";
+    return "Store layout: " + names + " (default: from the output's name: " + layouts_by_extension() + ")";
 }
 
 }  // namespace

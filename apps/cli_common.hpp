@@ -21,6 +21,10 @@ struct write_flags {
     bool no_fsync = false;
 };
 
+/// How a target's name picks its layout, from the layout registry:
+/// ".h5/.hdf5 -> hdf5, .fitstore -> blob, otherwise directory".
+std::string layouts_by_extension();
+
 /// Adds --layout, --codec, --shuffle, --chunk-mb, --threads and --no-fsync to `cmd`.
 void add_write_flags(CLI::App* cmd, write_flags& flags);
 /// Builds dump_options from parsed flags; throws usage_error for bad values.

@@ -41,7 +41,7 @@ void add_convert_command(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "convert",
         "Convert a store to another layout or codec, bit-exact. By default: the layout follows DST's name "
-        "(.h5/.hdf5 -> hdf5, .fitstore -> blob, otherwise a directory; --layout overrides), every array keeps "
+        "(" + layouts_by_extension() + "; --layout overrides), every array keeps "
         "its codec (--codec/--shuffle re-encode all of them), and the provenance and unknown manifest keys are "
         "always kept; chunking is redone (--chunk-mb)");
     cmd->add_option("SRC", args->src, "Store to read")->required();

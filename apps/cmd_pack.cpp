@@ -49,7 +49,7 @@ void run_pack(const pack_args& args) {
 void add_pack_command(CLI::App& app) {
     auto args = std::make_shared<pack_args>();
     auto* cmd = app.add_subcommand("pack", "Store .npy files as one fitstore array bundle");
-    cmd->add_option("OUT", args->out, "Store to write: NAME.h5/.hdf5 (hdf5), NAME.fitstore (blob), otherwise a folder (directory)")->required();
+    cmd->add_option("OUT", args->out, "Store to write; its name picks the layout: " + layouts_by_extension())->required();
     cmd->add_option("--array", args->arrays, "NAME=FILE.npy (repeatable)")->required();
     cmd->add_option("--attr", args->attributes, "KEY=VALUE string attribute (repeatable)");
     add_write_flags(cmd, args->flags);

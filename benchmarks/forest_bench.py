@@ -4,7 +4,10 @@ mmap_mode="r"), joblib (compress 0 and 3; mmap_mode="r") and pickle.
 
 Per method, each in a fresh process: dump time, size on disk, load time, peak
 RSS of the loading process above its pre-load RSS, and time to the first
-predict of 1 000 rows. fitstore is measured twice: through the Python adapter
+predict of 1 000 rows. Each Python loader first touches and frees private memory
+of twice the model's size (PITFALLS.md: memory returned to the host is slow to
+touch again), then resets its peak RSS; the file's pages are dropped from the
+page cache before each load (cold loads). fitstore is measured twice: through the Python adapter
 (which rebuilds scikit-learn Trees, copying the node arrays into them as
 scikit-learn requires) and through C++ `fitstore predict --mmap r`, which
 serves the mapped columns directly. Then four processes loading the same
@@ -13,7 +16,7 @@ model at once: summed RSS, summed PSS and the machine's used memory
 
 Usage: /usr/bin/python3 benchmarks/forest_bench.py --cli build/apps/fitstore
        [--samples 200000] [--trees 300] [--features 10] [--classes 2] [--flip-y 0.08]
-       [--cache DIR] [--out benchmarks/results/forest_bench.json]
+       [--cache DIR [--fit-only]] [--out benchmarks/results/forest_bench.json]
 PYTHONPATH must hold the build tree's fitstore package (build/python).
 
 The defaults are the issue's full-size case: 300 fully grown trees on 200 000
@@ -21,7 +24,9 @@ samples, over 500 MiB on disk (the label noise flip_y sets the tree size: 0.08
 gives about 0.7 GiB; 0.3 with 10 classes gave 15.6 MiB per tree). --cache DIR
 keeps the fitted forest (as a fitstore store) and its fit time, so a later run
 with the same settings skips the fit (10+ minutes on 2 cores) and measures
-dumps and loads only. The summary compares the figures with the issue's targets.
+dumps and loads only (--fit-only: fit into the cache and stop, so the timed
+run can wait for a quieter machine). The summary compares the figures with the
+issue's targets.
 """
 import argparse
 import json
@@ -48,6 +53,18 @@ import numpy as np, joblib, pickle
 import fitstore
 X = np.load(xpath)
 import sklearn.ensemble
+# Pre-touch (and free) private memory of twice the model's size: memory freed back
+# to the host is slow to touch again (PITFALLS.md), which would time the host, not the
+# loader. Then reset the peak RSS (clear_refs 5) so VmHWM measures the load alone.
+import mmap
+size = os.path.getsize(path) if os.path.isfile(path) else sum(
+    os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+room = mmap.mmap(-1, 2 * size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+for i in range(0, 2 * size, 4096):
+    room[i] = 1
+room.close()
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")
 before = rss()
 t0 = time.perf_counter()
 if method.startswith("fitstore"):
@@ -102,10 +119,23 @@ def blocked_on_fifo(pid):
         return f.read().strip() in ("wait_for_partner", "fifo_open")
 
 
+def files_of(path):
+    return [path] if os.path.isfile(path) else [os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs]
+
+
+def fsync_files(path):
+    for p in files_of(path):
+        fd = os.open(p, os.O_RDONLY)
+        os.fsync(fd)
+        os.close(fd)
+
+
 def drop_file_cache(path):
-    """Evicts `path`'s pages (posix_fadvise DONTNEED) so every load starts cold-ish."""
-    files = [path] if os.path.isfile(path) else [os.path.join(d, f) for d, _, fs in os.walk(path) for f in fs]
-    for p in files:
+    """Evicts `path`'s pages so every load starts cold: fsync first (DONTNEED keeps
+    dirty pages, so a file never synced would stay cached and load warm), then
+    posix_fadvise DONTNEED."""
+    fsync_files(path)
+    for p in files_of(path):
         fd = os.open(p, os.O_RDONLY)
         os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         os.close(fd)
@@ -152,12 +182,18 @@ def fit_and_dump(a, fitstore, joblib):
             f.write(",".join(repr(float(v)) for v in row) + "\n")
     want = est.predict(Xq)
 
+    def pickle_dump(p):
+        with open(p, "wb") as f:
+            pickle.dump(est, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+    # Every dump is timed until its bytes are on disk: fitstore.dump fsyncs (durable=True,
+    # its default), so joblib's and pickle's files are fsynced inside the timing too.
     dumps = {
         "fitstore none": lambda p: fitstore.dump(est, p, codec="none"),
         "fitstore zstd:1": lambda p: fitstore.dump(est, p, codec="zstd:1"),
-        "joblib 0": lambda p: joblib.dump(est, p, compress=0),
-        "joblib 3": lambda p: joblib.dump(est, p, compress=3),
-        "pickle": lambda p: pickle.dump(est, open(p, "wb"), protocol=pickle.HIGHEST_PROTOCOL),
+        "joblib 0": lambda p: (joblib.dump(est, p, compress=0), fsync_files(p)),
+        "joblib 3": lambda p: (joblib.dump(est, p, compress=3), fsync_files(p)),
+        "pickle": lambda p: (pickle_dump(p), fsync_files(p)),
     }
     paths, results = {}, {"conditions": {
         "samples": a.samples, "features": a.features, "classes": a.classes, "flip_y": a.flip_y, "trees": a.trees,
@@ -184,6 +220,7 @@ def main():
     ap.add_argument("--classes", type=int, default=2)
     ap.add_argument("--flip-y", type=float, default=0.08, help="label noise of make_classification (sets the tree size)")
     ap.add_argument("--cache", default=None, help="folder keeping the fitted forest between runs")
+    ap.add_argument("--fit-only", action="store_true", help="fit the forest into --cache and stop (measure later)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--out", default=None)
     ap.add_argument("--tmp", default=None)
@@ -193,6 +230,16 @@ def main():
     import joblib
     import fitstore
 
+    if a.fit_only:
+        if not a.cache:
+            ap.error("--fit-only needs --cache")
+        from sklearn.datasets import make_classification
+        X, y = make_classification(n_samples=a.samples, n_features=a.features, n_informative=a.features // 2,
+                                   n_classes=a.classes, flip_y=a.flip_y, random_state=0)
+        est, fit_s = fitted_forest(a, X, y, fitstore)
+        print(f"fit: {a.trees} trees in {fit_s:.1f} s, {sum(t.tree_.node_count for t in est.estimators_)} nodes, "
+              f"cached in {a.cache}", flush=True)
+        return
     names = ["fitstore none", "fitstore zstd:1", "joblib 0", "joblib 3", "pickle"]
     if a.reuse:
         tmp = a.reuse

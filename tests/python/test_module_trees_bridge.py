@@ -114,6 +114,17 @@ def test_older_and_cpp_forms_still_load(tmp_path):
     assert type(back) is ExtraTreesClassifier and back.get_params() == est.get_params()
     assert back.predict_proba(CX).tobytes() == est.predict_proba(CX).tobytes()
 
+    weighted = RandomForestClassifier(n_estimators=3, class_weight={"north": 2.0, "south": 1.0, "east": 1.0,
+                                                                    "west \u00e9": 0.5}, random_state=0)
+    weighted.fit(CX, NAMES[CY])
+    fitstore.dump(weighted, str(tmp_path / "weighted"))
+
+    def older_weighted(p):
+        p["sklearn_class"] = "RandomForestClassifier"
+        p["sklearn_params"] = json.dumps(weighted.get_params(deep=False))
+    back = fitstore.load(rewrite(str(tmp_path / "weighted"), str(tmp_path / "older_weighted"), older_weighted))
+    assert back.class_weight == weighted.class_weight and back.predict(CX).tobytes() == weighted.predict(CX).tobytes()
+
     def cpp(p):  # what C++'s persist() writes: the schema params only
         for k in ["sklearn_class", "sklearn_params", "sklearn_version", "sklearn_classes_dtype", "tree_random_state"]:
             p.pop(k, None)

@@ -1,7 +1,8 @@
 """C++ `fitstore predict` on trees, forests and k-nearest-neighbours that
 scikit-learn fitted and fitstore.dump saved through the sklearn bridge
 (FORMAT.md sections 12-13): regressors on diabetes within 1e-12 (a single tree exactly), copied and
-mapped; a KD-tree KNN's labels; the classifiers are in
+mapped; a KD-tree KNN's labels; pipelines of a scaler and a KNN or a forest; the
+classifiers are in
 test_module_trees_cli_classifiers.py. `fitstore inspect`
 summarises a forest; damaged node tables are refused with the field named.
 """
@@ -13,6 +14,8 @@ import pytest
 from sklearn import datasets
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
 import fitstore
@@ -60,6 +63,21 @@ def test_kd_tree_knn_labels_match(tmp):
     assert labels == [str(v) for v in est.predict(Xq)]
     proba = rows(run("predict", path, "--data", csv, "--proba").stdout, len(Xq))
     assert np.abs(proba - est.predict_proba(Xq)).max() <= 1e-12
+
+
+def test_pipelines_of_scalers_and_trees_or_neighbours_predict_in_cpp(tmp):
+    """A Pipeline saved from Python is one object tree (pipeline -> scaler, model) that C++ serves."""
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    Xq = queries(X)
+    csv = write_csv(os.path.join(tmp, "bc_pipe.csv"), Xq)
+    for i, est in enumerate([make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=6, weights="distance")),
+                             make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=10, random_state=0))]):
+        est.fit(X, y)
+        path = os.path.join(tmp, f"pipe_{i}")
+        fitstore.dump(est, path)
+        assert run("predict", path, "--data", csv, "--mmap", "r").stdout.split() == [str(v) for v in est.predict(Xq)]
+        proba = rows(run("predict", path, "--data", csv, "--proba").stdout, len(Xq))
+        assert np.abs(proba - est.predict_proba(Xq)).max() <= 1e-12
 
 
 def test_inspect_summarises_a_forest(tmp):

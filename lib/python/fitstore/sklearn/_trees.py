@@ -91,11 +91,8 @@ class _Member(Adapter):
                 raise bad(f"{r.where}.params.sklearn_params", f"not JSON: {e}") from None
             if not isinstance(raw, dict):
                 raise bad(f"{r.where}.params.sklearn_params", "expected an object")
-            for k, v in raw.items():
-                if isinstance(v, dict):
-                    raise bad(f"{r.where}.params.sklearn_params.{k}", "an object is not a parameter value here")
-            return raw
-        if raw is None and "sklearn_params" not in r.params:  # written by C++
+            return raw  # JSON values as they are (class_weight: an object with str keys); construct() checks them
+        if "sklearn_params" not in r.params:  # written by C++
             return self.params_from_schema(r)
         raw = r.param("sklearn_params", dict)
         return {k: decode_value(v, f"{r.where}.params.sklearn_params.{k}") for k, v in raw.items()}
