@@ -1,6 +1,8 @@
 // Chunk codecs, chosen by name. A chunk is encoded exactly as zarr v2 /
 // numcodecs would store it (so python zarr reads directory stores without
-// fitstore); the HDF5 layout re-frames where HDF5's filter differs (lz4).
+// fitstore); for the hdf5 layout the engine frames it as the HDF5 filter does
+// where the two differ (lz4). What each codec is lives in one registry row
+// (lib/codecs/codec_registry.hpp), defined in the codec's own .cpp.
 #pragma once
 
 #include <cstddef>

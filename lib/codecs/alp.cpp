@@ -722,21 +722,10 @@ std::size_t alp_encode_chunk(const codec_spec&, int, std::size_t item_size, cons
 
 // FORMAT.md 4.1: no HDF5 filter exists (in_hdf5 stays false), no level, no shuffle.
 const codec_def& alp_codec() {
-    static const codec_def def = [] {
-        codec_def d;
-        d.id = codec_id::alp;
-        d.name = d.usage = "alp";
-        d.max_ratio = alp_max_ratio;
-        d.shuffle = shuffle_support::whole_values;
-        d.floats_only = true;
-        d.bound = alp_bound;
-        d.encode = alp_encode_chunk;
-        d.decode = alp_decode;
-        d.zarr_id = d.zarr_usage = k_zarr_id;
-        d.to_zarr = alp_to_zarr;
-        d.from_zarr = alp_from_zarr;
-        return d;
-    }();
+    static const codec_def def = codec_def(codec_id::alp, "alp", "alp", alp_max_ratio, shuffle_support::whole_values)
+                                     .only_floats()
+                                     .chunks(alp_bound, alp_encode_chunk, alp_decode)
+                                     .zarr(k_zarr_id, k_zarr_id, alp_to_zarr, alp_from_zarr);
     return def;
 }
 

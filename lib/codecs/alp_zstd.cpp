@@ -83,25 +83,12 @@ codec_spec alp_zstd_from_zarr(const nlohmann::json& compressor, std::size_t item
 
 // Its ratio: both stages at once.
 const codec_def& alp_zstd_codec() {
-    static const codec_def def = [] {
-        codec_def d;
-        d.id = codec_id::alp_zstd;
-        d.name = "alp-zstd";
-        d.usage = "alp-zstd[:1-19] (float arrays)";
-        d.default_level = 1;
-        d.min_level = 1;
-        d.max_level = 19;
-        d.max_ratio = alp_max_ratio * 40000;
-        d.shuffle = shuffle_support::whole_values;
-        d.floats_only = true;
-        d.bound = alp_zstd_bound;
-        d.encode = alp_zstd_encode;
-        d.decode = alp_zstd_decode;
-        d.zarr_id = d.zarr_usage = k_zarr_id;
-        d.to_zarr = alp_zstd_to_zarr;
-        d.from_zarr = alp_zstd_from_zarr;
-        return d;
-    }();
+    static const codec_def def = codec_def(codec_id::alp_zstd, "alp-zstd", "alp-zstd[:1-19] (float arrays)",
+                                           alp_max_ratio * 40000, shuffle_support::whole_values)
+                                     .levels(1, 1, 19)
+                                     .only_floats()
+                                     .chunks(alp_zstd_bound, alp_zstd_encode, alp_zstd_decode)
+                                     .zarr(k_zarr_id, k_zarr_id, alp_zstd_to_zarr, alp_zstd_from_zarr);
     return def;
 }
 

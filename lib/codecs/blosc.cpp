@@ -134,26 +134,11 @@ std::vector<unsigned> blosc_cd_values(const codec_spec& spec, int level, std::si
 // blosc frames carry per-block and per-split headers, so they stay below
 // their inner codec's ratio.
 codec_def blosc_def(codec_id id, std::string_view name, std::string_view usage, std::uint64_t max_ratio) {
-    codec_def d;
-    d.id = id;
-    d.name = name;
-    d.usage = usage;
-    d.default_level = 5;
-    d.min_level = 1;
-    d.max_level = 9;
-    d.max_ratio = max_ratio;
-    d.shuffle = shuffle_support::inside;
-    d.bound = blosc_bound;
-    d.encode = blosc_encode;
-    d.decode = blosc_decode;
-    d.zarr_id = "blosc";
-    d.zarr_usage = "blosc (lz4 or zstd inside)";
-    d.to_zarr = blosc_to_zarr;
-    d.from_zarr = blosc_from_zarr;
-    d.in_hdf5 = true;
-    d.hdf5_filter_id = 32001;
-    d.hdf5_cd_values = blosc_cd_values;
-    return d;
+    return codec_def(id, name, usage, max_ratio, shuffle_support::inside)
+        .levels(5, 1, 9)
+        .chunks(blosc_bound, blosc_encode, blosc_decode)
+        .zarr("blosc", "blosc (lz4 or zstd inside)", blosc_to_zarr, blosc_from_zarr)
+        .hdf5(32001, false, blosc_cd_values);
 }
 
 }  // namespace

@@ -68,14 +68,7 @@ codec_spec choose_codec(bool is_float, bool alp_allowed, std::size_t item_size, 
 // "auto" is a name, not a chunk codec: dump replaces it per array by
 // choose_codec's result, so it has no chunk functions, zarr id or HDF5 filter.
 const codec_def& automatic_codec() {
-    static const codec_def def = [] {
-        codec_def d;
-        d.id = codec_id::automatic;
-        d.name = d.usage = "auto";
-        d.max_ratio = 1;
-        d.shuffle = shuffle_support::whole_values;
-        return d;
-    }();
+    static const codec_def def = codec_def(codec_id::automatic, "auto", "auto", 1, shuffle_support::whole_values);
     return def;
 }
 

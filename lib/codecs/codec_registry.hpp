@@ -4,9 +4,10 @@
 // (.zarray compressor JSON both ways) and the hdf5 layout (filter pipeline,
 // chunk framing) read these records; nothing else switches on a codec.
 //
-// Adding a codec: one .cpp defining `const codec_def& NAME_codec()` plus its
-// name in FITSTORE_BUILTIN_CODECS (codec_registry.cpp), and an enumerator in
-// codec_id (or any unused id value). The list is explicit rather than static
+// Adding a codec: one .cpp defining `const codec_def& NAME_codec()` (alp_zstd.cpp
+// is an example) plus its name in FITSTORE_BUILTIN_CODECS (codec_registry.cpp),
+// and an enumerator in codec_id (or any unused id value); lib/ sources are
+// globbed, so CMake needs no line. The list is explicit rather than static
 // registration objects because a static library drops object files nothing
 // references, and because a function-local static has no initialisation-order
 // problem. register_codec() adds one at run time (tests).
@@ -85,6 +86,36 @@ struct codec_def {
 
     bool takes_levels() const noexcept { return max_level > 0; }
     bool is_chunk_codec() const noexcept { return encode != nullptr; }
+
+    // A row reads as one expression: codec_def(id, ...).levels(...).chunks(...).zarr(...).hdf5(...).
+    codec_def() = default;
+    codec_def(codec_id id_, std::string_view name_, std::string_view usage_, std::uint64_t max_ratio_,
+              shuffle_support shuffle_) noexcept
+        : id(id_), name(name_), usage(usage_), max_ratio(max_ratio_), shuffle(shuffle_) {}
+    codec_def& levels(int default_, int min, int max) noexcept {
+        default_level = default_, min_level = min, max_level = max;
+        return *this;
+    }
+    codec_def& only_floats() noexcept {
+        floats_only = true;
+        return *this;
+    }
+    codec_def& chunks(decltype(bound) bound_, decltype(encode) encode_, decltype(decode) decode_) noexcept {
+        bound = bound_, encode = encode_, decode = decode_;
+        return *this;
+    }
+    codec_def& zarr(std::string_view id_, std::string_view usage_, decltype(to_zarr) to,
+                    decltype(from_zarr) from) noexcept {
+        zarr_id = id_, zarr_usage = usage_, to_zarr = to, from_zarr = from;
+        return *this;
+    }
+    /// Storable in the hdf5 layout, with this filter (0: none) and framing hooks.
+    codec_def& hdf5(unsigned filter_id, bool optional, decltype(hdf5_cd_values) cd_values,
+                    decltype(to_hdf5) to = nullptr, decltype(from_hdf5) from = nullptr) noexcept {
+        in_hdf5 = true, hdf5_filter_id = filter_id, hdf5_filter_optional = optional, hdf5_cd_values = cd_values;
+        to_hdf5 = to, from_hdf5 = from;
+        return *this;
+    }
 };
 
 /// The codec with this id, or nullptr.

@@ -94,30 +94,14 @@ void lz4_from_hdf5(const std::uint8_t* chunk, std::size_t size, std::size_t max_
 
 }  // namespace
 
+// Ratio: 255 bytes per length byte, 255:1.
 const codec_def& lz4_codec() {
-    static const codec_def def = [] {
-        codec_def d;
-        d.id = codec_id::lz4;
-        d.name = "lz4";
-        d.usage = "lz4[:ACCELERATION>=1]";
-        d.default_level = 1;
-        d.min_level = 1;
-        d.max_level = k_max_acceleration;
-        d.max_ratio = 300;  // 255 bytes per length byte: 255:1
-        d.shuffle = shuffle_support::filter;
-        d.bound = lz4_bound;
-        d.encode = lz4_encode;
-        d.decode = lz4_decode;
-        d.zarr_id = d.zarr_usage = "lz4";
-        d.to_zarr = lz4_to_zarr;
-        d.from_zarr = lz4_from_zarr;
-        d.in_hdf5 = true;
-        d.hdf5_filter_id = 32004;
-        d.hdf5_cd_values = lz4_cd_values;
-        d.to_hdf5 = lz4_to_hdf5;
-        d.from_hdf5 = lz4_from_hdf5;
-        return d;
-    }();
+    static const codec_def def =
+        codec_def(codec_id::lz4, "lz4", "lz4[:ACCELERATION>=1]", 300, shuffle_support::filter)
+            .levels(1, 1, k_max_acceleration)
+            .chunks(lz4_bound, lz4_encode, lz4_decode)
+            .zarr("lz4", "lz4", lz4_to_zarr, lz4_from_zarr)
+            .hdf5(32004, false, lz4_cd_values, lz4_to_hdf5, lz4_from_hdf5);
     return def;
 }
 

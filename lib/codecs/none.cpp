@@ -25,19 +25,11 @@ void none_decode(std::size_t, const std::uint8_t* stored, std::size_t stored_byt
 
 }  // namespace
 
+// zarr "compressor": null (no zarr view); stored in HDF5 without a filter.
 const codec_def& none_codec() {
-    static const codec_def def = [] {
-        codec_def d;
-        d.id = codec_id::none;
-        d.name = d.usage = "none";
-        d.max_ratio = 1;
-        d.shuffle = shuffle_support::raw_bytes;
-        d.bound = none_bound;
-        d.encode = none_encode;
-        d.decode = none_decode;
-        d.in_hdf5 = true;  // zarr "compressor": null and no HDF5 filter: the defaults
-        return d;
-    }();
+    static const codec_def def = codec_def(codec_id::none, "none", "none", 1, shuffle_support::raw_bytes)
+                                     .chunks(none_bound, none_encode, none_decode)
+                                     .hdf5(0, false, nullptr);
     return def;
 }
 

@@ -18,28 +18,23 @@ namespace {
 constexpr std::size_t k_tile = 256;
 
 // S > 0: compile-time item size (the loops unroll and vectorise); S == 0: use `size`.
-template <std::size_t S>
-void shuffle_tiles(const std::uint8_t* src, std::uint8_t* dst, std::size_t count, std::size_t size) noexcept {
+// Shuffle gathers byte k of each element (stride n) into stream k; Inverse scatters back.
+template <std::size_t S, bool Inverse>
+void transpose_tiles(const std::uint8_t* src, std::uint8_t* dst, std::size_t count, std::size_t size) noexcept {
     const std::size_t n = S ? S : size;
     for (std::size_t i0 = 0; i0 < count; i0 += k_tile) {
         const std::size_t len = count - i0 < k_tile ? count - i0 : k_tile;
         for (std::size_t k = 0; k < n; ++k) {
-            const std::uint8_t* s = src + i0 * n + k;
-            std::uint8_t* d = dst + k * count + i0;
-            for (std::size_t j = 0; j < len; ++j) d[j] = s[j * n];
-        }
-    }
-}
-
-template <std::size_t S>
-void unshuffle_tiles(const std::uint8_t* src, std::uint8_t* dst, std::size_t count, std::size_t size) noexcept {
-    const std::size_t n = S ? S : size;
-    for (std::size_t i0 = 0; i0 < count; i0 += k_tile) {
-        const std::size_t len = count - i0 < k_tile ? count - i0 : k_tile;
-        for (std::size_t k = 0; k < n; ++k) {
-            const std::uint8_t* s = src + k * count + i0;
-            std::uint8_t* d = dst + i0 * n + k;
-            for (std::size_t j = 0; j < len; ++j) d[j * n] = s[j];
+            const std::size_t element = i0 * n + k, stream = k * count + i0;
+            if constexpr (Inverse) {
+                const std::uint8_t* s = src + stream;
+                std::uint8_t* d = dst + element;
+                for (std::size_t j = 0; j < len; ++j) d[j * n] = s[j];
+            } else {
+                const std::uint8_t* s = src + element;
+                std::uint8_t* d = dst + stream;
+                for (std::size_t j = 0; j < len; ++j) d[j] = s[j * n];
+            }
         }
     }
 }
@@ -95,11 +90,11 @@ using tile_fn = void (*)(const std::uint8_t*, std::uint8_t*, std::size_t, std::s
 
 tile_fn pick_shuffle(std::size_t size) noexcept {
     switch (size) {
-        case 2: return shuffle_tiles<2>;
-        case 4: return shuffle_tiles<4>;
-        case 8: return shuffle_tiles<8>;
-        case 16: return shuffle_tiles<16>;
-        default: return shuffle_tiles<0>;
+        case 2: return transpose_tiles<2, false>;
+        case 4: return transpose_tiles<4, false>;
+        case 8: return transpose_tiles<8, false>;
+        case 16: return transpose_tiles<16, false>;
+        default: return transpose_tiles<0, false>;
     }
 }
 
@@ -110,12 +105,12 @@ tile_fn pick_unshuffle(std::size_t size) noexcept {
         case 4: return unshuffle_sse2<4>;
         case 8: return unshuffle_sse2<8>;
 #else
-        case 2: return unshuffle_tiles<2>;
-        case 4: return unshuffle_tiles<4>;
-        case 8: return unshuffle_tiles<8>;
+        case 2: return transpose_tiles<2, true>;
+        case 4: return transpose_tiles<4, true>;
+        case 8: return transpose_tiles<8, true>;
 #endif
-        case 16: return unshuffle_tiles<16>;
-        default: return unshuffle_tiles<0>;
+        case 16: return transpose_tiles<16, true>;
+        default: return transpose_tiles<0, true>;
     }
 }
 

@@ -131,29 +131,14 @@ std::vector<unsigned> zlib_cd_values(const codec_spec&, int level, std::size_t, 
 
 }  // namespace
 
+// Ratio: deflate's limit is 1032:1 (see test "[codec] expansion ratio").
+// HDF5: deflate (1), optional, as H5Pset_deflate sets it.
 const codec_def& zlib_codec() {
-    static const codec_def def = [] {
-        codec_def d;
-        d.id = codec_id::zlib;
-        d.name = "zlib";
-        d.usage = "zlib[:1-9]";
-        d.default_level = 6;
-        d.min_level = 1;
-        d.max_level = 9;
-        d.max_ratio = 1100;  // deflate's limit is 1032:1 (see test "[codec] expansion ratio")
-        d.shuffle = shuffle_support::filter;
-        d.bound = zlib_bound;
-        d.encode = zlib_encode;
-        d.decode = zlib_decode;
-        d.zarr_id = d.zarr_usage = "zlib";
-        d.to_zarr = zlib_to_zarr;
-        d.from_zarr = zlib_from_zarr;
-        d.in_hdf5 = true;
-        d.hdf5_filter_id = 1;  // H5Z_FILTER_DEFLATE
-        d.hdf5_filter_optional = true;
-        d.hdf5_cd_values = zlib_cd_values;
-        return d;
-    }();
+    static const codec_def def = codec_def(codec_id::zlib, "zlib", "zlib[:1-9]", 1100, shuffle_support::filter)
+                                     .levels(6, 1, 9)
+                                     .chunks(zlib_bound, zlib_encode, zlib_decode)
+                                     .zarr("zlib", "zlib", zlib_to_zarr, zlib_from_zarr)
+                                     .hdf5(1, true, zlib_cd_values);
     return def;
 }
 

@@ -100,28 +100,13 @@ std::vector<unsigned> zstd_cd_values(const codec_spec&, int level, std::size_t, 
 
 }  // namespace
 
+// Ratio: one 4-byte RLE block per 128 KiB, 32768:1.
 const codec_def& zstd_codec() {
-    static const codec_def def = [] {
-        codec_def d;
-        d.id = codec_id::zstd;
-        d.name = "zstd";
-        d.usage = "zstd[:1-19]";
-        d.default_level = 3;
-        d.min_level = 1;
-        d.max_level = 19;
-        d.max_ratio = 40000;  // one 4-byte RLE block per 128 KiB: 32768:1
-        d.shuffle = shuffle_support::filter;
-        d.bound = zstd_bound;
-        d.encode = zstd_encode;
-        d.decode = zstd_decode;
-        d.zarr_id = d.zarr_usage = "zstd";
-        d.to_zarr = zstd_to_zarr;
-        d.from_zarr = zstd_from_zarr;
-        d.in_hdf5 = true;
-        d.hdf5_filter_id = 32015;
-        d.hdf5_cd_values = zstd_cd_values;
-        return d;
-    }();
+    static const codec_def def = codec_def(codec_id::zstd, "zstd", "zstd[:1-19]", 40000, shuffle_support::filter)
+                                     .levels(3, 1, 19)
+                                     .chunks(zstd_bound, zstd_encode, zstd_decode)
+                                     .zarr("zstd", "zstd", zstd_to_zarr, zstd_from_zarr)
+                                     .hdf5(32015, false, zstd_cd_values);
     return def;
 }
 

@@ -53,18 +53,9 @@ codec_spec xor_from_zarr(const nlohmann::json&, std::size_t, const std::string&)
 }
 
 codecs::codec_def xor_codec() {
-    codecs::codec_def d;
-    d.id = k_xor_id;
-    d.name = d.usage = "test-xor";
-    d.max_ratio = 1;
-    d.shuffle = codecs::shuffle_support::filter;
-    d.bound = xor_bound;
-    d.encode = xor_encode;
-    d.decode = xor_decode;
-    d.zarr_id = d.zarr_usage = "fitstore_test_xor";
-    d.to_zarr = xor_to_zarr;
-    d.from_zarr = xor_from_zarr;
-    return d;
+    return codecs::codec_def(k_xor_id, "test-xor", "test-xor", 1, codecs::shuffle_support::filter)
+        .chunks(xor_bound, xor_encode, xor_decode)
+        .zarr("fitstore_test_xor", "fitstore_test_xor", xor_to_zarr, xor_from_zarr);
 }
 
 // Registered once per process, before the first test that needs it.
